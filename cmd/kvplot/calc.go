@@ -1,0 +1,376 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
+	"github.com/kvplot/kvplot/internal/report"
+	"github.com/kvplot/kvplot/internal/spec"
+	"github.com/kvplot/kvplot/internal/units"
+	"github.com/spf13/pflag"
+)
+
+// newFlags makes a subcommand's flag set that reports errors instead of exiting.
+func newFlags(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: kvplot %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parse parses flags; -h prints help to stdout and returns errHelp.
+func parse(fs *pflag.FlagSet, args []string, stdout io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage = func() {}
+			fmt.Fprintf(stdout, "Flags:\n%s", fs.FlagUsages())
+			return errHelp
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+type calcFlags struct {
+	model, specs, fleet, gpu string
+	gpus, tp, pp             int64
+	gpuMemory                string
+	weightDType, kvDType     string
+	batch, context           int64
+	json                     bool
+}
+
+const calcSynopsis = "calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--json]"
+
+func runCalc(args []string, stdout, stderr io.Writer) error {
+	var f calcFlags
+	fs := newFlags("calc", calcSynopsis, stderr)
+	fs.StringVar(&f.model, "model", "", "model: a catalog name or slug, or a path to a spec or Hugging Face config.json")
+	fs.StringVar(&f.specs, "specs", "specs", "spec directory (models/, accelerators.yaml, fleets.yaml, site.yaml)")
+	fs.StringVar(&f.fleet, "fleet", "", "a fleet from the catalog")
+	fs.StringVar(&f.gpu, "gpu", "", "an accelerator ID from the catalog (instead of --fleet)")
+	fs.Int64Var(&f.gpus, "gpus", 0, "number of accelerators (default tp × pp)")
+	fs.Int64Var(&f.tp, "tp", 0, "tensor-parallel degree (default 1, or --gpus ÷ pp)")
+	fs.Int64Var(&f.pp, "pp", 0, "pipeline-parallel degree (default 1)")
+	fs.StringVar(&f.gpuMemory, "gpu-memory", "", "memory per accelerator as the runtime reports it, with a unit (79.19GiB, 80GB); alone, an unnamed accelerator")
+	fs.StringVar(&f.weightDType, "weight-dtype", "", "weight format: "+strings.Join(analysis.DTypeNames(), ", ")+" (default: the model's own)")
+	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format: "+strings.Join(analysis.KVDTypeNames(), ", ")+" (default: the spec set's)")
+	fs.Int64Var(&f.batch, "batch", 1, "concurrent sequences")
+	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if f.model == "" {
+		return usagef("calc: --model is required")
+	}
+	if f.fleet != "" && f.gpu != "" {
+		return usagef("calc: give --fleet or --gpu, not both")
+	}
+	if f.batch < 1 || f.batch > spec.MaxBatch {
+		return usagef("calc: --batch must be between 1 and %d, got %d", spec.MaxBatch, f.batch)
+	}
+	if f.context < 1 || f.context > spec.MaxContextTokens {
+		return usagef("calc: --context must be between 1 and %d, got %d", spec.MaxContextTokens, f.context)
+	}
+	for _, v := range []struct {
+		name string
+		n    int64
+	}{{"gpus", f.gpus}, {"tp", f.tp}, {"pp", f.pp}} {
+		if fs.Changed(v.name) && (v.n < 1 || v.n > 4096) {
+			return usagef("calc: --%s must be between 1 and 4096, got %d", v.name, v.n)
+		}
+	}
+	res, err := calc(f, fs.Changed)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return writeCalc(stdout, res)
+}
+
+// calcResult is calc's JSON answer. Bytes and counts are integers.
+type calcResult struct {
+	Model struct {
+		Name string `json:"name"`
+		Slug string `json:"slug"`
+		File string `json:"file"`
+	} `json:"model"`
+	Params struct {
+		Total     int64 `json:"total"`
+		Active    int64 `json:"active"`
+		Vision    int64 `json:"vision"`
+		Published int64 `json:"published,omitempty"`
+	} `json:"params"`
+	WeightDType           string `json:"weight_dtype"`
+	WeightsBytes          int64  `json:"weights_bytes"`
+	KVDType               string `json:"kv_dtype"`
+	KVBytesPerToken       int64  `json:"kv_bytes_per_token"`
+	StateBytesPerSequence int64  `json:"state_bytes_per_sequence"`
+	Context               int64  `json:"context"`
+	Batch                 int64  `json:"batch"`
+	KVBytes               int64  `json:"kv_bytes"`
+	ModelMaxContext       int64  `json:"model_max_context"`
+	Overhead              string `json:"overhead"`
+
+	Fleet               *calcFleet  `json:"fleet,omitempty"`
+	PerGPU              *calcPerGPU `json:"per_gpu,omitempty"`
+	Fits                *bool       `json:"fits,omitempty"`
+	MaxContextTokens    *int64      `json:"max_context_tokens,omitempty"`
+	MaxContextUnbounded *bool       `json:"max_context_unbounded,omitempty"`
+	MaxConcurrency      *int64      `json:"max_concurrency,omitempty"`
+}
+
+type calcFleet struct {
+	Name        string `json:"name"`
+	Accelerator string `json:"accelerator"`
+	Count       int64  `json:"count"`
+	TP          int64  `json:"tp"`
+	PP          int64  `json:"pp"`
+	Replicas    int64  `json:"replicas"`
+}
+
+type calcPerGPU struct {
+	CapacityBytes   int64 `json:"capacity_bytes"`
+	WeightsBytes    int64 `json:"weights_bytes"`
+	ActivationBytes int64 `json:"activation_bytes"`
+	RuntimeBytes    int64 `json:"runtime_bytes"`
+	KVBudgetBytes   int64 `json:"kv_budget_bytes"`
+	KVBytes         int64 `json:"kv_bytes"`
+	FreeBytes       int64 `json:"free_bytes"`
+}
+
+func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
+	var res calcResult
+	// The catalog is needed for a model name, a fleet, an accelerator, and
+	// gives the spec set's settings; a model path alone works without it.
+	var cat *spec.Catalog
+	settings := spec.DefaultSettings()
+	_, statErr := os.Stat(f.specs)
+	needCatalog := f.fleet != "" || f.gpu != "" || !isFile(f.model) || changed("specs")
+	if needCatalog || statErr == nil {
+		c, err := spec.LoadCatalog(f.specs)
+		if err != nil {
+			if needCatalog {
+				return res, err
+			}
+			// Without a need for it, a broken default catalog is not fatal:
+			// the model path is read with default settings.
+		} else {
+			cat, settings = c, c.Settings
+		}
+	}
+	var m spec.Model
+	if isFile(f.model) {
+		var err error
+		if m, err = spec.LoadModel(f.model); err != nil {
+			return res, err
+		}
+	} else {
+		var ok bool
+		if m, ok = cat.Model(f.model); !ok {
+			return res, fmt.Errorf("unknown model %q: not a file, and not in %s/models (run 'kvplot validate --specs %s' to list problems)", f.model, f.specs, f.specs)
+		}
+	}
+	if f.weightDType != "" {
+		if _, ok := analysis.LookupDType(f.weightDType); !ok {
+			return res, usagef("calc: unknown --weight-dtype %q (want one of %s)", f.weightDType, strings.Join(analysis.DTypeNames(), ", "))
+		}
+		settings.WeightDType = f.weightDType
+	}
+	if f.kvDType != "" {
+		kv, ok := analysis.LookupKVDType(f.kvDType)
+		if !ok {
+			return res, usagef("calc: unknown --kv-dtype %q (want one of %s)", f.kvDType, strings.Join(analysis.KVDTypeNames(), ", "))
+		}
+		settings.KVDType = kv
+	}
+	sc := spec.ScenarioFor(m, settings)
+	arch := &m.Arch
+	p := arch.Params()
+	res.Model.Name, res.Model.Slug, res.Model.File = m.Name, m.Slug, m.File
+	res.Params.Total, res.Params.Active, res.Params.Vision, res.Params.Published = p.Total, p.Active, p.Vision, m.ParamsPublished
+	res.WeightDType = sc.Weights.Default.Name
+	res.WeightsBytes = sc.Weights.Bytes(p.ByClass)
+	res.KVDType = sc.KV.Name
+	res.KVBytesPerToken = arch.KVBytesPerToken(sc.KV)
+	res.StateBytesPerSequence = arch.StateBytesPerSequence(sc.KV)
+	res.Context, res.Batch = f.context, f.batch
+	res.KVBytes = arch.KVBytes(sc.KV, f.context, f.batch)
+	res.ModelMaxContext = arch.MaxContext
+	res.Overhead = sc.Overhead.Describe()
+
+	fleet, ok, err := calcFleetFor(f, cat, changed)
+	if err != nil || !ok {
+		return res, err
+	}
+	plan, err := analysis.NewPlan(arch, sc, fleet.shape)
+	if err != nil {
+		return res, usagef("calc: %v", err)
+	}
+	res.Fleet = &calcFleet{Name: fleet.shape.Name, Accelerator: fleet.accel, Count: fleet.shape.Count, TP: fleet.shape.TP, PP: fleet.shape.PP, Replicas: fleet.shape.Replicas()}
+	mem := plan.Memory(f.context, f.batch)
+	res.PerGPU = &calcPerGPU{
+		CapacityBytes: mem.CapacityBytes, WeightsBytes: mem.WeightsBytes, ActivationBytes: mem.ActivationBytes,
+		RuntimeBytes: mem.RuntimeBytes, KVBudgetBytes: plan.KVBudgetBytesPerGPU(), KVBytes: mem.KVBytes, FreeBytes: mem.FreeBytes,
+	}
+	fits := mem.FreeBytes >= 0
+	lim := plan.MaxContext(f.batch)
+	conc := plan.MaxConcurrency(f.context)
+	res.Fits, res.MaxContextTokens, res.MaxContextUnbounded, res.MaxConcurrency = &fits, &lim.Tokens, &lim.Unbounded, &conc
+	return res, nil
+}
+
+type resolvedFleet struct {
+	shape analysis.Fleet
+	accel string
+}
+
+// calcFleetFor builds the fleet of calc's flags; ok is false when no
+// accelerator was named at all.
+func calcFleetFor(f calcFlags, cat *spec.Catalog, changed func(string) bool) (resolvedFleet, bool, error) {
+	var r resolvedFleet
+	r.shape = analysis.Fleet{Count: 1, TP: 1, PP: 1}
+	switch {
+	case f.fleet != "":
+		fl, ok := cat.Fleet(f.fleet)
+		if !ok {
+			return r, false, fmt.Errorf("unknown fleet %q in %s/fleets.yaml", f.fleet, f.specs)
+		}
+		r.shape = cat.AnalysisFleet(fl)
+		r.accel = fl.Accelerator
+	case f.gpu != "":
+		a, ok := cat.Accelerator(f.gpu)
+		if !ok {
+			return r, false, fmt.Errorf("unknown accelerator %q in %s/accelerators.yaml", f.gpu, f.specs)
+		}
+		r.shape.Name, r.shape.CapacityBytes, r.accel = a.ID, a.RuntimeBytes, a.ID
+	case f.gpuMemory != "":
+		r.shape.Name, r.accel = "custom", "custom"
+	default:
+		if changed("gpus") || changed("tp") || changed("pp") {
+			return r, false, usagef("calc: --gpus, --tp and --pp need --fleet, --gpu or --gpu-memory")
+		}
+		return r, false, nil
+	}
+	if f.gpuMemory != "" {
+		b, err := units.ParseBytes(f.gpuMemory)
+		if err != nil {
+			return r, false, usagef("calc: --gpu-memory: %v", err)
+		}
+		if b == 0 {
+			return r, false, usagef("calc: --gpu-memory must be more than 0 bytes")
+		}
+		r.shape.CapacityBytes = b
+	}
+	if changed("pp") {
+		r.shape.PP = f.pp
+	}
+	switch {
+	case changed("tp"):
+		r.shape.TP = f.tp
+	case changed("gpus"):
+		r.shape.TP = max(1, f.gpus/r.shape.PP)
+	}
+	if changed("gpus") {
+		r.shape.Count = f.gpus
+	} else if changed("tp") || changed("pp") || f.fleet == "" {
+		r.shape.Count = r.shape.TP * r.shape.PP
+	}
+	if r.shape.Count%(r.shape.TP*r.shape.PP) != 0 {
+		return r, false, usagef("calc: %d accelerators is not a multiple of tp×pp = %d", r.shape.Count, r.shape.TP*r.shape.PP)
+	}
+	return r, true, nil
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+func writeCalc(w io.Writer, r calcResult) error {
+	gib := units.FormatGiB
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s)\n", r.Model.Name, r.Model.File)
+	fmt.Fprintf(&b, "  parameters       %s total, %s active per token", units.Group(r.Params.Total), units.Group(r.Params.Active))
+	if r.Params.Vision > 0 {
+		fmt.Fprintf(&b, " (%s in the vision encoder)", units.Group(r.Params.Vision))
+	}
+	if r.Params.Published > 0 {
+		fmt.Fprintf(&b, "; published %s", units.Group(r.Params.Published))
+	}
+	fmt.Fprintf(&b, "\n  weights          %s (%s)\n", gib(r.WeightsBytes), r.WeightDType)
+	fmt.Fprintf(&b, "  KV per token     %s bytes (%s, all layers)\n", units.Group(r.KVBytesPerToken), r.KVDType)
+	if r.StateBytesPerSequence > 0 {
+		fmt.Fprintf(&b, "  state per seq    %s (Mamba/linear-attention layers)\n", units.FormatBytes(r.StateBytesPerSequence))
+	}
+	fmt.Fprintf(&b, "  KV cache         %s for %d × %s tokens (windows applied)\n", gib(r.KVBytes), r.Batch, units.Group(r.Context))
+	if r.Fleet == nil {
+		fmt.Fprintf(&b, "No accelerator given: add --fleet, --gpu or --gpu-memory to see whether it fits.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fl, g := r.Fleet, r.PerGPU
+	fmt.Fprintf(&b, "On %s: %d × %s, tp %d, pp %d (%d replica(s)); per GPU:\n", fl.Name, fl.Count, fl.Accelerator, fl.TP, fl.PP, fl.Replicas)
+	fmt.Fprintf(&b, "  capacity         %s\n", gib(g.CapacityBytes))
+	fmt.Fprintf(&b, "  weights          %s\n", gib(g.WeightsBytes))
+	fmt.Fprintf(&b, "  reserves         %s activations + %s runtime\n", gib(g.ActivationBytes), gib(g.RuntimeBytes))
+	fmt.Fprintf(&b, "  KV budget        %s\n", gib(g.KVBudgetBytes))
+	fmt.Fprintf(&b, "  KV cache         %s\n", gib(g.KVBytes))
+	if *r.Fits {
+		fmt.Fprintf(&b, "  fits             yes, %s free\n", gib(g.FreeBytes))
+	} else {
+		fmt.Fprintf(&b, "  fits             NO, short by %s\n", gib(-g.FreeBytes))
+	}
+	if *r.MaxContextUnbounded {
+		fmt.Fprintf(&b, "  max context      not limited by memory (every layer's cache stops growing) at batch %d\n", r.Batch)
+	} else {
+		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d\n", units.Group(*r.MaxContextTokens), r.Batch)
+	}
+	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica\n", units.Group(*r.MaxConcurrency), units.Group(r.Context))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", "report [--specs DIR]", stderr)
+	dir := fs.String("specs", "specs", "spec directory")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	c, err := spec.LoadCatalog(*dir)
+	if err != nil {
+		return err
+	}
+	return report.Write(stdout, c)
+}
+
+func runValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", "validate [--specs DIR]", stderr)
+	dir := fs.String("specs", "specs", "spec directory")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	c, err := spec.LoadCatalog(*dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d models, %d accelerators, %d fleets\n", *dir, len(c.Models), len(c.Accelerators), len(c.Fleets))
+	return nil
+}

@@ -1,0 +1,68 @@
+package charts
+
+import (
+	"hash/fnv"
+	"slices"
+	"strings"
+)
+
+// palette is Tableau 10 followed by its lighter companions (Tableau 20
+// order), readable on white and distinguishable in most colour-vision
+// deficiencies for the first ten.
+var palette = [...]string{
+	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+	"#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d",
+	"#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
+}
+
+// ColorFor returns the colour of key among keys, such as a model among all
+// models. The colour depends only on key's rank among the sorted, distinct
+// keys, so every page that passes the same keys (for example every model
+// in the specs) draws key in the same colour, whatever subset it shows. A
+// key missing from keys gets a colour from a hash of its name.
+func ColorFor(key string, keys []string) string {
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	if i, ok := slices.BinarySearch(sorted, key); ok {
+		return palette[i%len(palette)]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return palette[h.Sum32()%uint32(len(palette))]
+}
+
+// The memory components of a fleet's accelerators, in stacking order.
+const (
+	ComponentWeights    = "weights"
+	ComponentKVCache    = "KV cache"
+	ComponentActivation = "activation reserve"
+	ComponentRuntime    = "runtime reserve"
+	ComponentFree       = "free"
+)
+
+// componentColors gives each memory component a fixed colour; free memory
+// is a quiet grey.
+var componentColors = map[string]string{
+	strings.ToLower(ComponentWeights):    "#4e79a7",
+	strings.ToLower(ComponentKVCache):    "#f28e2b",
+	strings.ToLower(ComponentActivation): "#59a14f",
+	strings.ToLower(ComponentRuntime):    "#b07aa1",
+	strings.ToLower(ComponentFree):       "#d5d8dc",
+}
+
+// ComponentColor returns the fixed colour of a memory component (matched
+// without regard to case), and false for any other name.
+func ComponentColor(name string) (string, bool) {
+	c, ok := componentColors[strings.ToLower(strings.TrimSpace(name))]
+	return c, ok
+}
+
+// componentOrModelColor prefers a component's fixed colour.
+func componentOrModelColor(key string, keys []string) string {
+	if c, ok := ComponentColor(key); ok {
+		return c
+	}
+	return ColorFor(key, keys)
+}

@@ -1,0 +1,113 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+
+	echarts "github.com/go-echarts/go-echarts/v2/charts"
+	eopts "github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// Line is a line chart over a category x axis, such as memory against
+// context length. Contexts that are powers of two ("1K", "2K", "4K", ...)
+// are evenly spaced on a category axis, which makes it a log2 axis.
+type Line struct {
+	ID       string
+	Title    string
+	Subtitle string
+	XName    string
+	YName    string
+	YUnit    string // e.g. "GiB"; shown in the axis name and tooltips
+	X        []string
+	Series   []Series
+	// MarkLines are horizontal reference lines, e.g. each fleet's KV budget.
+	MarkLines []MarkLine
+}
+
+// ChartID implements Chart.
+func (c Line) ChartID() string { return c.ID }
+
+// ChartTitle implements Chart.
+func (c Line) ChartTitle() string { return c.Title }
+
+// SeriesCount implements Chart.
+func (c Line) SeriesCount() int { return len(c.Series) }
+
+func (c Line) check() error {
+	errs := []error{CheckID(c.ID)}
+	if len(c.X) == 0 {
+		errs = append(errs, errors.New("no x categories"))
+	}
+	errs = append(errs, checkSeries(c.Series, len(c.X)), checkMarkLines(c.MarkLines))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("line chart %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (c Line) build() (*echarts.Line, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	dataMax := math.Inf(-1)
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if finite(v) {
+				dataMax = math.Max(dataMax, v)
+			}
+		}
+	}
+	legend := len(c.Series) > 1
+	line := echarts.NewLine()
+	line.SetGlobalOptions(commonOpts(c.ID, c.Title, c.Subtitle, seriesPalette(c.Series, ColorFor))...)
+	line.SetGlobalOptions(
+		gridOpts(c.Subtitle, legend),
+		legendOpts(legend),
+		echarts.WithTooltipOpts(eopts.Tooltip{
+			Trigger:        "axis",
+			ValueFormatter: eopts.FuncOpts(valueFormatterJS(c.YUnit)),
+		}),
+		echarts.WithXAxisOpts(eopts.XAxis{
+			Type:         "category",
+			Name:         CleanText(c.XName),
+			NameLocation: "middle",
+			NameGap:      28,
+			AxisTick:     &eopts.AxisTick{AlignWithLabel: eopts.Bool(true)},
+		}),
+		echarts.WithYAxisOpts(eopts.YAxis{
+			Type: "value",
+			Name: axisName(c.YName, c.YUnit),
+			Max:  valueAxisMax(dataMax, c.MarkLines),
+		}),
+	)
+	line.SetXAxis(cleanAll(c.X))
+	for i, s := range c.Series {
+		opts := []echarts.SeriesOpts{
+			echarts.WithLineChartOpts(eopts.LineChart{ShowSymbol: eopts.Bool(true), Symbol: "circle", SymbolSize: 6}),
+			echarts.WithLineStyleOpts(eopts.LineStyle{Width: 2}),
+			withData(s.Values),
+		}
+		if i == 0 && len(c.MarkLines) > 0 {
+			opts = append(opts, markLineOpts(c.MarkLines, c.YUnit))
+		}
+		line.AddSeries(CleanText(s.Name), nil, opts...)
+	}
+	return line, nil
+}
+
+// Option implements Chart.
+func (c Line) Option() (template.JS, error) {
+	line, err := c.build()
+	if err != nil {
+		return "", err
+	}
+	return optionJS(line)
+}
+
+// withData sets a series' data to plain numbers with null for missing
+// points, which is smaller than go-echarts' {"value": v} items.
+func withData(vs []float64) echarts.SeriesOpts {
+	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) { s.Data = dataValues(vs) })
+}

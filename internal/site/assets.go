@@ -1,0 +1,16 @@
+package site
+
+import _ "embed"
+
+// The vendored ECharts build and its licence; assets/VERSIONS records
+// where they come from and the sha256 the tests check.
+var (
+	//go:embed assets/echarts.min.js
+	echartsJS []byte
+	//go:embed assets/LICENSE
+	echartsLicence []byte
+	//go:embed assets/NOTICE
+	echartsNotice []byte
+	//go:embed assets/VERSIONS
+	echartsVersions []byte
+)

@@ -1,0 +1,603 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
+	"go.yaml.in/yaml/v3"
+)
+
+// family holds what a Hugging Face model_type implies but its config.json
+// does not state: defaults taken from each architecture's modeling code.
+type family struct {
+	plainMLP      bool // two matrices (GPT-2, Falcon) instead of gated three
+	layerNorm     bool // LayerNorm with bias instead of RMSNorm
+	normsPerLayer int64
+	tied          bool // default of tie_word_embeddings
+	qkvBias       bool
+	outBias       bool
+	mlpBias       bool
+	qkNorm        bool
+	learnedPos    bool
+	sinks         bool
+	routerBias    bool
+	sharedGate    bool
+	outputGate    bool // gated full attention (Qwen3-Next)
+	mamba         bool // every layer a Mamba mixer, no MLP
+	defaultFFN4x  bool // intermediate defaults to 4 × hidden
+}
+
+// families maps model_type to its defaults. A model_type not listed here is
+// read as a Llama-style decoder (gated MLP, RMSNorm, untied) from the fields
+// its config states.
+var families = map[string]family{
+	"llama":         {normsPerLayer: 2},
+	"mistral":       {normsPerLayer: 2},
+	"mixtral":       {normsPerLayer: 2},
+	"ministral":     {normsPerLayer: 2},
+	"qwen2":         {normsPerLayer: 2, qkvBias: true},
+	"qwen2_moe":     {normsPerLayer: 2, qkvBias: true, sharedGate: true},
+	"qwen3":         {normsPerLayer: 2, qkNorm: true},
+	"qwen3_moe":     {normsPerLayer: 2, qkNorm: true},
+	"qwen3_next":    {normsPerLayer: 2, qkNorm: true, sharedGate: true, outputGate: true},
+	"gemma":         {normsPerLayer: 2, tied: true},
+	"gemma2":        {normsPerLayer: 4, tied: true},
+	"gemma3_text":   {normsPerLayer: 4, tied: true, qkNorm: true},
+	"deepseek_v2":   {normsPerLayer: 2},
+	"deepseek_v3":   {normsPerLayer: 2},
+	"kimi_k2":       {normsPerLayer: 2},
+	"gpt_oss":       {normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
+	"phi3":          {normsPerLayer: 2},
+	"granite":       {normsPerLayer: 2},
+	"olmo2":         {normsPerLayer: 2},
+	"glm4":          {normsPerLayer: 4, qkvBias: true},
+	"chatglm":       {normsPerLayer: 2},
+	"internlm2":     {normsPerLayer: 2},
+	"jamba":         {normsPerLayer: 2},
+	"falcon":        {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
+	"gpt2":          {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
+	"gpt_neox":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
+	"opt":           {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
+	"starcoder2":    {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
+	"falcon_mamba":  {normsPerLayer: 1, tied: true, mamba: true},
+	"mamba":         {normsPerLayer: 1, tied: true, mamba: true},
+	"phi":           {plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true},
+	"mistral3_text": {normsPerLayer: 2},
+}
+
+// hfFields lists every config field kvplot reads, under all aliases, plus
+// kvplot's own extras. A native spec's architecture block may use only these.
+var hfFields = []string{
+	"model_type", "architectures", "text_config", "vision_config",
+	"vocab_size", "padded_vocab_size", "n_vocab",
+	"hidden_size", "n_embd", "d_model",
+	"num_hidden_layers", "n_layer", "num_layers", "n_layers",
+	"num_attention_heads", "n_head", "n_heads", "num_heads",
+	"num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads", "multi_query_group_num", "multi_query_attention", "multi_query",
+	"new_decoder_architecture", "parallel_attn",
+	"head_dim", "kv_channels", "v_head_dim",
+	"intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim",
+	"max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx",
+	"tie_word_embeddings",
+	"attention_bias", "bias", "add_qkv_bias", "add_bias_linear", "mlp_bias", "qkv_bias",
+	"sliding_window", "use_sliding_window", "max_window_layers", "sliding_window_pattern", "layer_types", "attention_chunk_size",
+	"num_local_experts", "n_routed_experts", "num_experts", "num_experts_per_tok", "experts_per_token", "moe_intermediate_size",
+	"n_shared_experts", "shared_expert_intermediate_size", "first_k_dense_replace", "moe_layer_freq", "decoder_sparse_step", "mlp_only_layers",
+	"topk_method", "expert_layer_period", "expert_layer_offset", "attn_layer_period", "attn_layer_offset",
+	"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
+	"mamba_d_state", "mamba_d_conv", "mamba_expand", "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias",
+	"state_size", "conv_kernel", "expand", "time_step_rank", "use_conv_bias", "use_bias",
+	"linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
+	"image_size", "patch_size", "num_channels",
+	// kvplot's own extras, for architectures a config cannot express
+	"mlp_kind", "norm_type", "norms_per_layer", "final_norm", "qk_norm",
+}
+
+// interpretHF reads a Hugging Face config (or a native architecture block,
+// when strict) into a model. prefix is the field path of o ("architecture."
+// for native specs).
+func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
+	before := len(f.problems)
+	if strict {
+		o.strict(hfFields...)
+	} else {
+		o.checkMisspelt()
+	}
+	if tc, ok := o.vals["text_config"]; ok && tc.Kind == yaml.MappingNode {
+		text := f.object(tc, o.prefix+"text_config.")
+		if !strict {
+			text.checkMisspelt()
+		}
+		m, ok := interpretText(f, text)
+		if ok {
+			if vc, has := o.vals["vision_config"]; has && vc.Kind == yaml.MappingNode {
+				mt, _ := o.str("model_type")
+				m.Vision = interpretVision(f, f.object(vc, o.prefix+"vision_config."), mt, m.Hidden)
+			}
+		}
+		return m, ok && len(f.problems) == before
+	}
+	m, ok := interpretText(f, o)
+	return m, ok && len(f.problems) == before
+}
+
+// checkMisspelt flags a field that is one edit away from a field kvplot
+// reads when that field itself is absent: real configs carry many unused
+// fields, but a misspelt kv-head count would silently change the answer.
+func (o *obj) checkMisspelt() {
+	known := map[string]bool{}
+	for _, k := range hfFields {
+		known[k] = true
+	}
+	for _, k := range o.order {
+		if known[k] || len(k) < 8 {
+			continue
+		}
+		for _, want := range hfFields {
+			if len(want) >= 8 && editDistance(k, want) == 1 && !o.has(want) {
+				o.f.errorf(o.keys[k], o.prefix+k, "unknown field (did you mean %q?)", want)
+				break
+			}
+		}
+	}
+}
+
+func interpretText(f *file, o *obj) (analysis.Model, bool) {
+	mt, _ := o.str("model_type")
+	fam, known := families[mt]
+	if !known {
+		fam = family{normsPerLayer: 2}
+	}
+	if k, ok := o.str("mlp_kind"); ok {
+		switch k {
+		case "gated":
+			fam.plainMLP = false
+		case "plain":
+			fam.plainMLP = true
+		default:
+			f.errorf(o.vals["mlp_kind"], o.prefix+"mlp_kind", "must be gated or plain, got %q", k)
+		}
+	}
+	if k, ok := o.str("norm_type"); ok {
+		switch k {
+		case "rmsnorm":
+			fam.layerNorm = false
+		case "layernorm":
+			fam.layerNorm = true
+		default:
+			f.errorf(o.vals["norm_type"], o.prefix+"norm_type", "must be rmsnorm or layernorm, got %q", k)
+		}
+	}
+
+	var m analysis.Model
+	need := func(name string, v int64, ok bool, aliases ...string) int64 {
+		if !ok && o.firstPresent(aliases...) == "" {
+			what := "a known model_type"
+			if mt != "" {
+				what = fmt.Sprintf("model_type %q", mt)
+			}
+			f.errorf(o.n, o.prefix+aliases[0], "missing: kvplot needs %s (or %s) to interpret %s", aliases[0], strings.Join(aliases[1:], ", "), what)
+		}
+		return v
+	}
+	vocab, ok := o.integer(1, maxCount, "vocab_size", "padded_vocab_size", "n_vocab")
+	m.VocabSize = need("vocab", vocab, ok, "vocab_size", "padded_vocab_size", "n_vocab")
+	hidden, ok := o.integer(1, maxCount, "hidden_size", "n_embd", "d_model")
+	m.Hidden = need("hidden", hidden, ok, "hidden_size", "n_embd", "d_model")
+	nl, ok := o.integer(1, 100000, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
+	nl = need("layers", nl, ok, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
+	if m.VocabSize == 0 || m.Hidden == 0 || nl == 0 {
+		return m, false
+	}
+	m.MaxContext, _ = o.integer(1, maxCount, "max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx")
+	m.TiedEmbedding = fam.tied
+	if t, ok := o.boolean("tie_word_embeddings"); ok {
+		m.TiedEmbedding = t
+	}
+	if fam.learnedPos {
+		m.PositionEmbeddings = m.MaxContext
+		if mt == "opt" {
+			m.PositionEmbeddings += 2 // OPT offsets positions by 2
+		}
+	}
+	m.Norm = analysis.RMSNorm
+	if fam.layerNorm {
+		m.Norm = analysis.LayerNorm
+	}
+	m.NormsPerLayer = fam.normsPerLayer
+	if mt == "falcon" {
+		if nda, _ := o.boolean("new_decoder_architecture"); nda {
+			m.NormsPerLayer = 2
+		} else if pa, ok := o.boolean("parallel_attn"); ok && !pa {
+			m.NormsPerLayer = 2
+		}
+	}
+	if n, ok := o.integer(0, 16, "norms_per_layer"); ok {
+		m.NormsPerLayer = n
+	}
+	m.FinalNorm = true
+	if fn, ok := o.boolean("final_norm"); ok {
+		m.FinalNorm = fn
+	}
+
+	kinds := layerKinds(f, o, fam, mt, int(nl))
+	if kinds == nil {
+		return m, false
+	}
+	attn, attnOK := attention(f, o, fam, mt, m.Hidden, kinds)
+	ffn := ffnFor(f, o, fam, mt, m.Hidden, int(nl))
+	mla := mlaFor(o, attn.Heads)
+	mamba := mambaFor(f, o, fam, mt, m.Hidden)
+	linear := linearFor(o)
+	window, _ := o.integer(1, maxCount, "sliding_window")
+	chunk, _ := o.integer(1, maxCount, "attention_chunk_size")
+	m.Layers = make([]analysis.Layer, nl)
+	for i, k := range kinds {
+		l := &m.Layers[i]
+		l.Kind = k
+		switch k {
+		case analysis.SlidingAttention:
+			l.Window = window
+			if window == 0 {
+				f.errorf(o.pos("layer_types"), o.prefix+"sliding_window", "missing: sliding layers need a window size")
+				return m, false
+			}
+		case analysis.ChunkedAttention:
+			l.Window = chunk
+			if chunk == 0 {
+				f.errorf(o.pos("layer_types"), o.prefix+"attention_chunk_size", "missing: chunked layers need a chunk size")
+				return m, false
+			}
+		}
+		if mla.KVLoraRank > 0 && (k == analysis.FullAttention) {
+			l.Kind = analysis.MLAAttention
+		}
+		l.Attn, l.MLA, l.Mamba, l.Linear = attn, mla, mamba, linear
+		l.FFN = ffn(i)
+	}
+	needAttn := false
+	for _, l := range m.Layers {
+		if l.Kind == analysis.FullAttention || l.Kind == analysis.SlidingAttention || l.Kind == analysis.ChunkedAttention {
+			needAttn = true
+		}
+	}
+	if needAttn && !attnOK {
+		return m, false
+	}
+	return m, true
+}
+
+// firstPresent returns the first of names that is present, even as null.
+func (o *obj) firstPresent(names ...string) string {
+	for _, n := range names {
+		if _, ok := o.vals[n]; ok {
+			return n
+		}
+	}
+	return ""
+}
+
+func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerKind {
+	kinds := make([]analysis.LayerKind, n)
+	if v, ok := o.vals["layer_types"]; ok && v.Kind != yaml.ScalarNode {
+		if v.Kind != yaml.SequenceNode {
+			f.errorf(v, o.prefix+"layer_types", "must be a list of layer types, got %s", kindName(v))
+			return nil
+		}
+		if len(v.Content) != n {
+			f.errorf(v, o.prefix+"layer_types", "lists %d layers, but the model has %d", len(v.Content), n)
+			return nil
+		}
+		bad := false
+		for i, e := range v.Content {
+			switch e.Value {
+			case "full_attention", "attention", "global", "full":
+				kinds[i] = analysis.FullAttention
+			case "sliding_attention", "sliding", "local":
+				kinds[i] = analysis.SlidingAttention
+			case "chunked_attention", "chunked":
+				kinds[i] = analysis.ChunkedAttention
+			case "linear_attention", "linear":
+				kinds[i] = analysis.LinearAttention
+			case "mamba", "mamba2":
+				kinds[i] = analysis.MambaMixer
+			default:
+				f.errorf(e, fmt.Sprintf("%slayer_types[%d]", o.prefix, i), "unknown layer type %q (want full_attention, sliding_attention, chunked_attention, linear_attention or mamba)", e.Value)
+				bad = true
+			}
+		}
+		if bad {
+			return nil
+		}
+		return kinds
+	}
+	window, hasWindow := o.integer(1, maxCount, "sliding_window")
+	_ = window
+	switch {
+	case fam.mamba:
+		for i := range kinds {
+			kinds[i] = analysis.MambaMixer
+		}
+	case mt == "jamba":
+		period, _ := o.integer(1, 1000, "attn_layer_period")
+		offset, _ := o.integer(0, 1000, "attn_layer_offset")
+		if period == 0 {
+			period = 8
+		}
+		for i := range kinds {
+			kinds[i] = analysis.MambaMixer
+			if int64(i)%period == offset {
+				kinds[i] = analysis.FullAttention
+			}
+		}
+	case mt == "gemma2":
+		if hasWindow {
+			for i := range kinds {
+				if i%2 == 0 {
+					kinds[i] = analysis.SlidingAttention
+				}
+			}
+		}
+	case mt == "gemma3_text" || o.has("sliding_window_pattern"):
+		p, _ := o.integer(1, 1000, "sliding_window_pattern")
+		if p == 0 {
+			p = 6
+		}
+		if hasWindow {
+			for i := range kinds {
+				if int64(i+1)%p != 0 {
+					kinds[i] = analysis.SlidingAttention
+				}
+			}
+		}
+	case o.firstPresent("use_sliding_window") != "":
+		use, _ := o.boolean("use_sliding_window")
+		from, _ := o.integer(0, 100000, "max_window_layers")
+		if use && hasWindow {
+			for i := range kinds {
+				if int64(i) >= from {
+					kinds[i] = analysis.SlidingAttention
+				}
+			}
+		}
+	case hasWindow:
+		for i := range kinds {
+			kinds[i] = analysis.SlidingAttention
+		}
+	}
+	return kinds
+}
+
+func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []analysis.LayerKind) (analysis.Attention, bool) {
+	var a analysis.Attention
+	heads, ok := o.integer(1, 1<<20, "num_attention_heads", "n_head", "n_heads", "num_heads")
+	if !ok {
+		if fam.mamba || o.firstPresent("num_attention_heads", "n_head", "n_heads", "num_heads") != "" {
+			return a, false
+		}
+		onlyState := true
+		for _, k := range kinds {
+			onlyState = onlyState && !k.Grows()
+		}
+		if onlyState {
+			return a, false
+		}
+		f.errorf(o.n, o.prefix+"num_attention_heads", "missing: kvplot needs num_attention_heads (or n_head, n_heads, num_heads)")
+		return a, false
+	}
+	a.Heads = heads
+	a.KVHeads = heads
+	if kv, ok := o.integer(1, 1<<20, "num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads"); ok {
+		a.KVHeads = kv
+	} else if mq, _ := o.boolean("multi_query_attention"); mq {
+		if g, ok := o.integer(1, 1<<20, "multi_query_group_num"); ok {
+			a.KVHeads = g
+		}
+	} else if mq, _ := o.boolean("multi_query"); mq {
+		a.KVHeads = 1
+	}
+	if a.KVHeads > a.Heads || a.Heads%a.KVHeads != 0 {
+		name, v := o.field("num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads", "multi_query_group_num")
+		f.errorf(v, o.prefix+name, "must divide the attention heads (%d), got %d", a.Heads, a.KVHeads)
+		return a, false
+	}
+	if hd, ok := o.integer(1, 1<<20, "head_dim", "kv_channels"); ok {
+		a.HeadDim = hd
+	} else {
+		if hidden%heads != 0 {
+			f.errorf(o.pos("num_attention_heads"), o.prefix+"num_attention_heads", "hidden size %d is not divisible by %d heads; state head_dim", hidden, heads)
+			return a, false
+		}
+		a.HeadDim = hidden / heads
+	}
+	a.VHeadDim = a.HeadDim
+	if _, ok := o.vals["kv_lora_rank"]; !ok {
+		if vd, ok := o.integer(1, 1<<20, "v_head_dim"); ok {
+			a.VHeadDim = vd
+		}
+	}
+	a.QKVBias, a.OutBias = fam.qkvBias, fam.outBias
+	if b, ok := o.boolean("attention_bias"); ok {
+		a.QKVBias, a.OutBias = b, b
+	}
+	if b, ok := o.boolean("bias"); ok && mt == "falcon" {
+		a.QKVBias, a.OutBias = b, b
+	}
+	if b, ok := o.boolean("add_qkv_bias", "qkv_bias"); ok {
+		a.QKVBias = b
+	}
+	a.QKNorm = fam.qkNorm
+	if b, ok := o.boolean("qk_norm"); ok {
+		a.QKNorm = b
+	}
+	a.Sinks = fam.sinks
+	a.OutputGate = fam.outputGate
+	return a, true
+}
+
+// ffnFor returns the feed-forward block of each layer index.
+func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(int) analysis.FFN {
+	var dense analysis.FFN
+	dense.Gated = !fam.plainMLP
+	dense.Bias = fam.mlpBias
+	if b, ok := o.boolean("mlp_bias", "add_bias_linear"); ok {
+		dense.Bias = b
+	}
+	if b, ok := o.boolean("bias"); ok && mt == "falcon" {
+		dense.Bias = b
+	}
+	inter, ok := o.integer(1, maxCount, "intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
+	if !ok && fam.defaultFFN4x {
+		inter, ok = 4*hidden, true
+	}
+	if fam.mamba {
+		return func(int) analysis.FFN { return analysis.FFN{} }
+	}
+	experts, _ := o.integer(1, 1<<20, "num_local_experts", "n_routed_experts", "num_experts")
+	if !ok && experts == 0 {
+		f.errorf(o.n, o.prefix+"intermediate_size", "missing: kvplot needs intermediate_size (or ffn_hidden_size, n_inner, ffn_dim)")
+	}
+	dense.Intermediate = inter
+	if experts == 0 {
+		return func(int) analysis.FFN { return dense }
+	}
+	moe := analysis.FFN{Gated: dense.Gated, Bias: dense.Bias, Experts: experts, RouterBias: fam.routerBias, SharedGate: fam.sharedGate}
+	moe.TopK, _ = o.integer(1, experts, "num_experts_per_tok", "experts_per_token")
+	if moe.TopK == 0 {
+		f.errorf(o.n, o.prefix+"num_experts_per_tok", "missing: a mixture-of-experts model needs num_experts_per_tok (or experts_per_token)")
+	}
+	if ei, ok := o.integer(1, maxCount, "moe_intermediate_size"); ok {
+		moe.ExpertIntermediate = ei
+	} else {
+		moe.ExpertIntermediate = inter
+	}
+	if s, ok := o.integer(0, 1<<20, "n_shared_experts"); ok && s > 0 {
+		moe.SharedExperts, moe.SharedIntermediate = s, moe.ExpertIntermediate
+	}
+	if si, ok := o.integer(1, maxCount, "shared_expert_intermediate_size"); ok {
+		moe.SharedExperts, moe.SharedIntermediate = 1, si
+	}
+	if tm, _ := o.str("topk_method"); tm == "noaux_tc" {
+		moe.ScoreCorrectionBias = true
+	}
+	firstDense, _ := o.integer(0, 100000, "first_k_dense_replace")
+	freq, _ := o.integer(1, 100000, "moe_layer_freq")
+	step, _ := o.integer(1, 100000, "decoder_sparse_step")
+	period, _ := o.integer(1, 100000, "expert_layer_period")
+	offset, _ := o.integer(0, 100000, "expert_layer_offset")
+	dense4moe := map[int]bool{}
+	if v, ok := o.vals["mlp_only_layers"]; ok && v.Kind == yaml.SequenceNode {
+		for _, e := range v.Content {
+			if i, ok := f.intValue(e, o.prefix+"mlp_only_layers", 0, int64(n-1)); ok {
+				dense4moe[int(i)] = true
+			}
+		}
+	}
+	return func(i int) analysis.FFN {
+		isMoE := int64(i) >= firstDense && !dense4moe[i]
+		if freq > 0 {
+			isMoE = isMoE && int64(i)%freq == 0
+		}
+		if step > 0 {
+			isMoE = isMoE && int64(i+1)%step == 0
+		}
+		if period > 0 {
+			isMoE = isMoE && int64(i)%period == offset
+		}
+		if isMoE {
+			return moe
+		}
+		return dense
+	}
+}
+
+func mlaFor(o *obj, heads int64) analysis.MLA {
+	r, ok := o.integer(1, 1<<20, "kv_lora_rank")
+	if !ok {
+		return analysis.MLA{}
+	}
+	m := analysis.MLA{Heads: heads, KVLoraRank: r}
+	m.QLoraRank, _ = o.integer(1, 1<<20, "q_lora_rank")
+	m.QKNopeHeadDim, _ = o.integer(1, 1<<20, "qk_nope_head_dim")
+	m.QKRopeHeadDim, _ = o.integer(1, 1<<20, "qk_rope_head_dim")
+	m.VHeadDim, _ = o.integer(1, 1<<20, "v_head_dim")
+	for _, need := range []struct {
+		name string
+		v    int64
+	}{{"qk_nope_head_dim", m.QKNopeHeadDim}, {"qk_rope_head_dim", m.QKRopeHeadDim}, {"v_head_dim", m.VHeadDim}} {
+		if need.v == 0 && o.firstPresent(need.name) == "" {
+			o.f.errorf(o.n, o.prefix+need.name, "missing: multi-head latent attention (kv_lora_rank) needs %s", need.name)
+		}
+	}
+	return m
+}
+
+func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mamba {
+	m := analysis.Mamba{Version: 1}
+	switch {
+	case mt == "jamba":
+		m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
+		m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")
+		expand, _ := o.integer(1, 64, "mamba_expand")
+		m.DInner = expand * hidden
+		m.DTRank, _ = o.integer(1, 1<<20, "mamba_dt_rank")
+		if m.DTRank == 0 {
+			m.DTRank = ceilDiv(hidden, 16)
+		}
+		m.ConvBias, _ = o.boolean("mamba_conv_bias")
+		m.ProjBias, _ = o.boolean("mamba_proj_bias")
+		m.InnerNorms = true
+	case fam.mamba:
+		m.DState, _ = o.integer(1, 1<<20, "state_size")
+		m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
+		expand, _ := o.integer(1, 64, "expand")
+		m.DInner = expand * hidden
+		m.DTRank, _ = o.integer(1, 1<<20, "time_step_rank")
+		if m.DTRank == 0 {
+			m.DTRank = ceilDiv(hidden, 16)
+		}
+		m.ConvBias, _ = o.boolean("use_conv_bias")
+		m.ProjBias, _ = o.boolean("use_bias")
+	}
+	return m
+}
+
+func linearFor(o *obj) analysis.Linear {
+	var l analysis.Linear
+	l.KHeads, _ = o.integer(1, 1<<20, "linear_num_key_heads")
+	l.VHeads, _ = o.integer(1, 1<<20, "linear_num_value_heads")
+	l.KHeadDim, _ = o.integer(1, 1<<20, "linear_key_head_dim")
+	l.VHeadDim, _ = o.integer(1, 1<<20, "linear_value_head_dim")
+	l.ConvKernel, _ = o.integer(1, 1<<10, "linear_conv_kernel_dim")
+	return l
+}
+
+// interpretVision reads a ViT vision_config and sizes the projector of the
+// multimodal model_type.
+func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.VisionEncoder {
+	v := &analysis.VisionEncoder{}
+	var ok [5]bool
+	v.Hidden, ok[0] = o.integer(1, 1<<20, "hidden_size")
+	v.Layers, ok[1] = o.integer(1, 10000, "num_hidden_layers")
+	v.Intermediate, ok[2] = o.integer(1, 1<<24, "intermediate_size")
+	v.PatchSize, ok[3] = o.integer(1, 10000, "patch_size")
+	v.ImageSize, ok[4] = o.integer(1, 1<<20, "image_size")
+	v.Channels, _ = o.integer(1, 16, "num_channels")
+	for i, name := range []string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"} {
+		if !ok[i] && o.firstPresent(name) == "" {
+			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to count the vision encoder", name)
+		}
+	}
+	switch mt {
+	case "gemma3":
+		// mm_input_projection_weight and mm_soft_emb_norm
+		v.ProjectorParams = v.Hidden*textHidden + v.Hidden
+	default:
+		// LLaVA-style two-layer MLP projector with biases
+		v.ProjectorParams = v.Hidden*textHidden + textHidden + textHidden*textHidden + textHidden
+	}
+	return v
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

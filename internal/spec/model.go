@@ -1,0 +1,259 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
+	"go.yaml.in/yaml/v3"
+)
+
+// Model is a model spec: an architecture and what kvplot shows about it.
+type Model struct {
+	// Slug is the model's identifier: the file name without extension.
+	Slug        string
+	Name        string
+	Description string
+	Source      string // http(s) URL of the model's page
+	// File is the spec file as given; ConfigFile the Hugging Face config it
+	// reads, if any.
+	File       string
+	ConfigFile string
+	// ParamsPublished is the maker's official parameter count, 0 if none.
+	ParamsPublished int64
+	ParamsSource    string
+	Weights         analysis.WeightScheme
+	Arch            analysis.Model
+}
+
+// modelFields are the top-level fields of a native model spec.
+var modelFields = []string{"name", "description", "source", "config", "architecture", "params_published", "params_source", "weights"}
+
+var weightFields = []string{"dtype", "group_size", "scale_bits", "keep_16bit", "overrides"}
+
+// isNative tells a kvplot model spec from a Hugging Face config: a native
+// spec has a name and an architecture or a config reference.
+func isNative(o *obj) bool {
+	_, hasArch := o.vals["architecture"]
+	_, hasConfig := o.vals["config"]
+	_, hasName := o.vals["name"]
+	return hasName && (hasArch || hasConfig)
+}
+
+// ParseModel reads a model spec from data. path is the file's name as the
+// user gave it (for messages and relative config references); readFile
+// reads a referenced config.
+func ParseModel(pathGiven string, data []byte, readFile func(string) ([]byte, error)) (Model, error) {
+	f := &file{path: pathGiven}
+	m := parseModel(f, data, readFile)
+	if len(f.problems) > 0 {
+		sortProblems(f.problems)
+		return m, f.problems
+	}
+	return m, nil
+}
+
+// LoadModel reads a model spec file.
+func LoadModel(p string) (Model, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return Model{}, Problems{{Path: p, Message: readError(err)}}
+	}
+	return ParseModel(p, data, os.ReadFile)
+}
+
+func readError(err error) string {
+	switch {
+	case os.IsNotExist(err):
+		return "cannot read: no such file"
+	case os.IsPermission(err):
+		return "cannot read: permission denied"
+	}
+	msg := err.Error()
+	if pe, ok := err.(*os.PathError); ok {
+		msg = pe.Err.Error()
+	}
+	return "cannot read: " + msg
+}
+
+func slugOf(p string) string {
+	base := filepath.Base(p)
+	for _, ext := range []string{".config.json", ".json", ".yaml", ".yml"} {
+		if strings.HasSuffix(base, ext) {
+			return strings.TrimSuffix(base, ext)
+		}
+	}
+	return base
+}
+
+func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Model {
+	m := Model{Slug: slugOf(f.path), File: f.path}
+	m.Weights = analysis.WeightScheme{Default: mustDType("bf16")}
+	root := f.parse(data)
+	if root == nil {
+		return m
+	}
+	o := f.object(root, "")
+	if root.Kind != yaml.MappingNode {
+		return m
+	}
+	if !isNative(o) {
+		// A Hugging Face config.json as published.
+		m.Name = m.Slug
+		if n, ok := o.str("_name_or_path"); ok && n != "" {
+			m.Name = n
+		}
+		if td, ok := o.str("torch_dtype", "dtype"); ok {
+			if d, ok := analysis.LookupDType(td); ok {
+				m.Weights.Default = d
+			}
+		}
+		a, ok := interpretHF(f, o, false)
+		if ok {
+			a.Name = m.Name
+			m.Arch = a
+		}
+		return m
+	}
+	o.strict(modelFields...)
+	m.Name, _ = o.str("name")
+	if strings.TrimSpace(m.Name) == "" {
+		f.errorf(o.pos("name"), "name", "must not be empty")
+	}
+	m.Description, _ = o.str("description")
+	if src, ok := o.str("source"); ok {
+		if checkURL(f, o.vals["source"], "source", src) {
+			m.Source = src
+		}
+	}
+	m.ParamsPublished, _ = o.integer(1, 1<<50, "params_published")
+	if ps, ok := o.str("params_source"); ok {
+		m.ParamsSource = ps
+	}
+	if w, ok := o.vals["weights"]; ok {
+		m.Weights = parseWeights(f, f.object(w, "weights."))
+	}
+	arch, hasArch := o.vals["architecture"]
+	cfg, hasCfg := o.str("config")
+	switch {
+	case hasArch && hasCfg:
+		f.errorf(o.pos("config"), "config", "give either config or architecture, not both")
+	case hasArch:
+		if a, ok := interpretHF(f, f.object(arch, "architecture."), true); ok {
+			m.Arch = a
+		}
+	case hasCfg:
+		ref := cfg
+		if !filepath.IsAbs(ref) {
+			ref = path.Join(path.Dir(filepath.ToSlash(f.path)), filepath.ToSlash(cfg))
+		}
+		m.ConfigFile = ref
+		data, err := readFile(filepath.FromSlash(ref))
+		if err != nil {
+			f.errorf(o.vals["config"], "config", "%s: %s", ref, readError(err))
+			return m
+		}
+		cf := &file{path: ref}
+		croot := cf.parse(data)
+		if croot != nil {
+			co := cf.object(croot, "")
+			if croot.Kind == yaml.MappingNode {
+				if a, ok := interpretHF(cf, co, false); ok {
+					m.Arch = a
+				}
+			}
+		}
+		f.problems = append(f.problems, cf.problems...)
+	}
+	m.Arch.Name = m.Name
+	return m
+}
+
+func mustDType(name string) analysis.DType {
+	d, ok := analysis.LookupDType(name)
+	if !ok {
+		panic("unknown built-in dtype " + name)
+	}
+	return d
+}
+
+func parseWeights(f *file, o *obj) analysis.WeightScheme {
+	o.strict(weightFields...)
+	w := analysis.WeightScheme{Default: mustDType("bf16")}
+	if s, ok := o.str("dtype"); ok {
+		if d, ok := analysis.LookupDType(s); ok {
+			w.Default = d
+		} else {
+			f.errorf(o.vals["dtype"], "weights.dtype", "unknown dtype %q (want one of %s)", s, strings.Join(analysis.DTypeNames(), ", "))
+		}
+	}
+	if g, ok := o.integer(1, 1<<30, "group_size"); ok {
+		w.Default.GroupSize = g
+		if w.Default.ScaleBits == 0 {
+			w.Default.ScaleBits = 16
+		}
+	}
+	if b, ok := o.integer(1, 64, "scale_bits"); ok {
+		w.Default.ScaleBits = b
+	}
+	if v, ok := o.vals["keep_16bit"]; ok {
+		if v.Kind != yaml.SequenceNode {
+			f.errorf(v, "weights.keep_16bit", "must be a list of tensor classes, got %s", kindName(v))
+		} else {
+			for i, e := range v.Content {
+				c, ok := analysis.ParseTensorClass(e.Value)
+				if !ok {
+					f.errorf(e, fmt.Sprintf("weights.keep_16bit[%d]", i), "unknown tensor class %q%s", e.Value, classHint(e.Value))
+					continue
+				}
+				w.Keep16 = append(w.Keep16, c)
+			}
+		}
+	}
+	if v, ok := o.vals["overrides"]; ok {
+		ov := f.object(v, "weights.overrides.")
+		w.Overrides = map[analysis.TensorClass]analysis.DType{}
+		for _, k := range ov.order {
+			c, ok := analysis.ParseTensorClass(k)
+			if !ok {
+				f.errorf(ov.keys[k], "weights.overrides."+k, "unknown tensor class%s", classHint(k))
+				continue
+			}
+			s, ok := ov.str(k)
+			if !ok {
+				continue
+			}
+			d, ok := analysis.LookupDType(s)
+			if !ok {
+				f.errorf(ov.vals[k], "weights.overrides."+k, "unknown dtype %q (want one of %s)", s, strings.Join(analysis.DTypeNames(), ", "))
+				continue
+			}
+			w.Overrides[c] = d
+		}
+	}
+	return w
+}
+
+func classHint(s string) string {
+	var names []string
+	for _, c := range analysis.TensorClasses() {
+		names = append(names, c.String())
+	}
+	if g := suggest(s, names); g != "" {
+		return fmt.Sprintf(" (did you mean %q?)", g)
+	}
+	return " (want one of " + strings.Join(names, ", ") + ")"
+}
+
+// checkURL accepts only absolute http(s) URLs.
+func checkURL(f *file, n *yaml.Node, field, s string) bool {
+	l := strings.ToLower(s)
+	if !(strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")) || strings.ContainsAny(s, " \t\n\"'<>`") {
+		f.errorf(n, field, "must be an http:// or https:// URL, got %q", s)
+		return false
+	}
+	return true
+}
