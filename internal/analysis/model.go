@@ -25,9 +25,12 @@ const (
 	// LinearAttention is a linear-attention (gated delta-net) layer: a fixed
 	// state per sequence.
 	LinearAttention
+	// NoMixer is a block without a token mixer, only a feed-forward part
+	// (Nemotron-H's MLP and MoE blocks): it caches nothing.
+	NoMixer
 )
 
-var layerKindNames = [...]string{"full", "sliding", "chunked", "mla", "mamba", "linear"}
+var layerKindNames = [...]string{"full", "sliding", "chunked", "mla", "mamba", "linear", "ffn"}
 
 // String returns the short name used in specs, tables and JSON.
 func (k LayerKind) String() string {
@@ -39,11 +42,11 @@ func (k LayerKind) String() string {
 
 // LayerKinds lists every kind in display order.
 func LayerKinds() []LayerKind {
-	return []LayerKind{FullAttention, SlidingAttention, ChunkedAttention, MLAAttention, MambaMixer, LinearAttention}
+	return []LayerKind{FullAttention, SlidingAttention, ChunkedAttention, MLAAttention, MambaMixer, LinearAttention, NoMixer}
 }
 
 // Grows reports whether the layer's cache grows with every token (before any window).
-func (k LayerKind) Grows() bool { return k != MambaMixer && k != LinearAttention }
+func (k LayerKind) Grows() bool { return k != MambaMixer && k != LinearAttention && k != NoMixer }
 
 // NormKind is the normalization used throughout a model.
 type NormKind int

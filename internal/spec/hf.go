@@ -26,44 +26,59 @@ type family struct {
 	outputGate    bool // gated full attention (Qwen3-Next)
 	mamba         bool // every layer a Mamba mixer, no MLP
 	defaultFFN4x  bool // intermediate defaults to 4 × hidden
+	// defaults are the config class's values for fields a config.json may
+	// leave out (transformers fills them in when it loads the config).
+	defaults map[string]int64
+	// newDecoder is Falcon's two-norm layout with grouped KV heads.
+	newDecoder bool
 }
 
 // families maps model_type to its defaults. A model_type not listed here is
 // read as a Llama-style decoder (gated MLP, RMSNorm, untied) from the fields
 // its config states.
 var families = map[string]family{
-	"llama":         {normsPerLayer: 2},
-	"mistral":       {normsPerLayer: 2},
-	"mixtral":       {normsPerLayer: 2},
-	"ministral":     {normsPerLayer: 2},
-	"qwen2":         {normsPerLayer: 2, qkvBias: true},
-	"qwen2_moe":     {normsPerLayer: 2, qkvBias: true, sharedGate: true},
-	"qwen3":         {normsPerLayer: 2, qkNorm: true},
-	"qwen3_moe":     {normsPerLayer: 2, qkNorm: true},
-	"qwen3_next":    {normsPerLayer: 2, qkNorm: true, sharedGate: true, outputGate: true},
-	"gemma":         {normsPerLayer: 2, tied: true},
-	"gemma2":        {normsPerLayer: 4, tied: true},
-	"gemma3_text":   {normsPerLayer: 4, tied: true, qkNorm: true},
-	"deepseek_v2":   {normsPerLayer: 2},
-	"deepseek_v3":   {normsPerLayer: 2},
-	"kimi_k2":       {normsPerLayer: 2},
-	"gpt_oss":       {normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
-	"phi3":          {normsPerLayer: 2},
-	"granite":       {normsPerLayer: 2},
-	"olmo2":         {normsPerLayer: 2},
-	"glm4":          {normsPerLayer: 4, qkvBias: true},
-	"chatglm":       {normsPerLayer: 2},
-	"internlm2":     {normsPerLayer: 2},
-	"jamba":         {normsPerLayer: 2},
-	"falcon":        {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
-	"gpt2":          {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
-	"gpt_neox":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
-	"opt":           {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
-	"starcoder2":    {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
-	"falcon_mamba":  {normsPerLayer: 1, tied: true, mamba: true},
-	"mamba":         {normsPerLayer: 1, tied: true, mamba: true},
-	"phi":           {plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true},
-	"mistral3_text": {normsPerLayer: 2},
+	"llama":      {normsPerLayer: 2},
+	"mistral":    {normsPerLayer: 2},
+	"mixtral":    {normsPerLayer: 2},
+	"ministral":  {normsPerLayer: 2},
+	"qwen2":      {normsPerLayer: 2, qkvBias: true},
+	"qwen2_moe":  {normsPerLayer: 2, qkvBias: true, sharedGate: true},
+	"qwen3":      {normsPerLayer: 2, qkNorm: true},
+	"qwen3_moe":  {normsPerLayer: 2, qkNorm: true},
+	"qwen3_next": {normsPerLayer: 2, qkNorm: true, sharedGate: true, outputGate: true},
+	"gemma":      {normsPerLayer: 2, tied: true},
+	"gemma2":     {normsPerLayer: 4, tied: true},
+	"gemma3_text": {normsPerLayer: 4, tied: true, qkNorm: true, defaults: map[string]int64{
+		// transformers' Gemma3TextConfig defaults
+		"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+		"num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131072,
+		"sliding_window": 4096, "sliding_window_pattern": 6,
+	}},
+	"deepseek_v2": {normsPerLayer: 2},
+	"deepseek_v3": {normsPerLayer: 2},
+	"kimi_k2":     {normsPerLayer: 2},
+	"gpt_oss":     {normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
+	"phi3":        {normsPerLayer: 2},
+	"granite":     {normsPerLayer: 2},
+	"olmo2":       {normsPerLayer: 2},
+	"glm4":        {normsPerLayer: 4, qkvBias: true},
+	"chatglm":     {normsPerLayer: 2},
+	"internlm2":   {normsPerLayer: 2},
+	"jamba":       {normsPerLayer: 2},
+	"falcon":      {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
+	// Falcon's original remote-code names: RefinedWebModel is the 7B layout,
+	// RefinedWeb the 40B/180B one (transformers maps it to new_decoder_architecture).
+	"RefinedWebModel": {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
+	"RefinedWeb":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, defaultFFN4x: true, newDecoder: true},
+	"gpt2":            {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
+	"gpt_neox":        {plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
+	"opt":             {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
+	"starcoder2":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
+	"falcon_mamba":    {normsPerLayer: 1, tied: true, mamba: true},
+	"mamba":           {normsPerLayer: 1, tied: true, mamba: true},
+	"phi":             {plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true},
+	"mistral3_text":   {normsPerLayer: 2},
+	"nemotron_h":      {normsPerLayer: 1, plainMLP: true},
 }
 
 // hfFields lists every config field kvplot reads, under all aliases, plus
@@ -89,6 +104,7 @@ var hfFields = []string{
 	"mamba_d_state", "mamba_d_conv", "mamba_expand", "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias",
 	"state_size", "conv_kernel", "expand", "time_step_rank", "use_conv_bias", "use_bias",
 	"linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
+	"hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "moe_shared_expert_intermediate_size",
 	"image_size", "patch_size", "num_channels",
 	// kvplot's own extras, for architectures a config cannot express
 	"mlp_kind", "norm_type", "norms_per_layer", "final_norm", "qk_norm",
@@ -170,6 +186,7 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 		}
 	}
 
+	o.defaults = fam.defaults
 	var m analysis.Model
 	need := func(name string, v int64, ok bool, aliases ...string) int64 {
 		if !ok && o.firstPresent(aliases...) == "" {
@@ -206,8 +223,8 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 		m.Norm = analysis.LayerNorm
 	}
 	m.NormsPerLayer = fam.normsPerLayer
-	if mt == "falcon" {
-		if nda, _ := o.boolean("new_decoder_architecture"); nda {
+	if isFalcon(mt) {
+		if nda, _ := o.boolean("new_decoder_architecture"); nda || fam.newDecoder {
 			m.NormsPerLayer = 2
 		} else if pa, ok := o.boolean("parallel_attn"); ok && !pa {
 			m.NormsPerLayer = 2
@@ -312,8 +329,27 @@ func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerK
 		}
 		return kinds
 	}
-	window, hasWindow := o.integer(1, maxCount, "sliding_window")
-	_ = window
+	if pat, ok := o.str("hybrid_override_pattern"); ok {
+		if len(pat) != n {
+			f.errorf(o.vals["hybrid_override_pattern"], o.prefix+"hybrid_override_pattern", "has %d blocks, but the model has %d layers", len(pat), n)
+			return nil
+		}
+		for i, c := range pat {
+			switch c {
+			case 'M':
+				kinds[i] = analysis.MambaMixer
+			case '*':
+				kinds[i] = analysis.FullAttention
+			case '-', 'E':
+				kinds[i] = analysis.NoMixer
+			default:
+				f.errorf(o.vals["hybrid_override_pattern"], o.prefix+"hybrid_override_pattern", "unknown block %q at %d (want M, *, - or E)", c, i)
+				return nil
+			}
+		}
+		return kinds
+	}
+	_, hasWindow := o.integer(1, maxCount, "sliding_window")
 	switch {
 	case fam.mamba:
 		for i := range kinds {
@@ -421,7 +457,7 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	if b, ok := o.boolean("attention_bias"); ok {
 		a.QKVBias, a.OutBias = b, b
 	}
-	if b, ok := o.boolean("bias"); ok && mt == "falcon" {
+	if b, ok := o.boolean("bias"); ok && isFalcon(mt) {
 		a.QKVBias, a.OutBias = b, b
 	}
 	if b, ok := o.boolean("add_qkv_bias", "qkv_bias"); ok {
@@ -444,7 +480,7 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	if b, ok := o.boolean("mlp_bias", "add_bias_linear"); ok {
 		dense.Bias = b
 	}
-	if b, ok := o.boolean("bias"); ok && mt == "falcon" {
+	if b, ok := o.boolean("bias"); ok && isFalcon(mt) {
 		dense.Bias = b
 	}
 	inter, ok := o.integer(1, maxCount, "intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
@@ -474,12 +510,29 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	}
 	if s, ok := o.integer(0, 1<<20, "n_shared_experts"); ok && s > 0 {
 		moe.SharedExperts, moe.SharedIntermediate = s, moe.ExpertIntermediate
+		if si, ok := o.integer(1, maxCount, "moe_shared_expert_intermediate_size"); ok {
+			moe.SharedIntermediate = si
+		}
 	}
 	if si, ok := o.integer(1, maxCount, "shared_expert_intermediate_size"); ok {
 		moe.SharedExperts, moe.SharedIntermediate = 1, si
 	}
-	if tm, _ := o.str("topk_method"); tm == "noaux_tc" {
+	if tm, _ := o.str("topk_method"); tm == "noaux_tc" || mt == "nemotron_h" {
 		moe.ScoreCorrectionBias = true
+	}
+	if pat, ok := o.str("hybrid_override_pattern"); ok {
+		// Nemotron-H: one part per block: E a MoE, - a dense MLP, the rest none.
+		return func(i int) analysis.FFN {
+			if i < len(pat) {
+				switch pat[i] {
+				case 'E':
+					return moe
+				case '-':
+					return dense
+				}
+			}
+			return analysis.FFN{}
+		}
 	}
 	firstDense, _ := o.integer(0, 100000, "first_k_dense_replace")
 	freq, _ := o.integer(1, 100000, "moe_layer_freq")
@@ -536,6 +589,17 @@ func mlaFor(o *obj, heads int64) analysis.MLA {
 func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mamba {
 	m := analysis.Mamba{Version: 1}
 	switch {
+	case o.has("mamba_num_heads"):
+		// Mamba-2 (Nemotron-H): d_inner = heads × head_dim.
+		m.Version = 2
+		m.NHeads, _ = o.integer(1, 1<<20, "mamba_num_heads")
+		hd, _ := o.integer(1, 1<<20, "mamba_head_dim")
+		m.DInner = m.NHeads * hd
+		m.DState, _ = o.integer(1, 1<<20, "ssm_state_size")
+		m.NGroups, _ = o.integer(1, 1<<20, "n_groups")
+		m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
+		m.ConvBias, _ = o.boolean("use_conv_bias")
+		m.ProjBias, _ = o.boolean("use_bias")
 	case mt == "jamba":
 		m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
 		m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")
@@ -601,3 +665,5 @@ func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.Vis
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+func isFalcon(mt string) bool { return mt == "falcon" || mt == "RefinedWeb" || mt == "RefinedWebModel" }

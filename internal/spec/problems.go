@@ -122,6 +122,8 @@ type obj struct {
 	keys   map[string]*yaml.Node // key name → key node
 	vals   map[string]*yaml.Node
 	order  []string
+	// defaults answer integer reads of absent fields, keyed by the first name asked.
+	defaults map[string]int64
 }
 
 func (f *file) object(n *yaml.Node, prefix string) *obj {
@@ -217,6 +219,9 @@ const maxCount = int64(1) << 40
 func (o *obj) integer(lo, hi int64, names ...string) (int64, bool) {
 	name, v := o.field(names...)
 	if v == nil {
+		if d, ok := o.defaults[names[0]]; ok {
+			return d, true
+		}
 		return 0, false
 	}
 	return o.f.intValue(v, o.prefix+name, lo, hi)

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const hfDir = "../../internal/spec/testdata/hf/"
+
+func runKVPlot(args ...string) (stdout, stderr string, code int) {
+	var out, errw bytes.Buffer
+	code = exitCode(run(args, &out, &errw), &errw)
+	return out.String(), errw.String(), code
+}
+
+// TestCalcJSONContract checks the documented JSON fields, their nesting and
+// integer types, and their values on a published config.
+func TestCalcJSONContract(t *testing.T) {
+	out, errs, code := runKVPlot("calc", "--model", hfDir+"llama-3-8b.config.json", "--specs", "../../specs/seed",
+		"--gpu-memory", "79.19GiB", "--kv-dtype", "bf16", "--batch", "4", "--context", "8192", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	get := func(path string) any {
+		var v any = doc
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		}
+		return v
+	}
+	capacity := int64(85029615043) // 79.19 × 2^30 = 85,029,615,042.56, rounded
+	weights := int64(8030261248 * 2)
+	activation := 2 * weights // the seed spec set's simple policy: 2 × weights
+	budget := capacity - weights - activation
+	want := map[string]int64{
+		"params.total":            8030261248, // Meta-Llama-3-8B model card
+		"params.active":           8030261248,
+		"weights_bytes":           weights,
+		"kv_bytes_per_token":      131072,
+		"kv_bytes":                131072 * 8192 * 4,
+		"per_gpu.capacity_bytes":  capacity,
+		"per_gpu.weights_bytes":   weights,
+		"per_gpu.kv_budget_bytes": budget,
+		"max_context_tokens":      budget / (131072 * 4),
+		"max_concurrency":         budget / (131072 * 8192),
+	}
+	for path, w := range want {
+		v, ok := get(path).(json.Number)
+		if !ok {
+			t.Errorf("%s = %v (%T), want integer %d", path, get(path), get(path), w)
+			continue
+		}
+		n, err := v.Int64()
+		if err != nil {
+			t.Errorf("%s = %s, not an integer", path, v)
+		} else if n != w {
+			t.Errorf("%s = %d, want %d", path, n, w)
+		}
+	}
+}
+
+func TestCalcWithoutAccelerator(t *testing.T) {
+	out, errs, code := runKVPlot("calc", "--model", hfDir+"deepseek-v3.config.json", "--specs", "../../specs/seed", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"per_gpu", "max_context_tokens", "max_concurrency"} {
+		if _, ok := doc[k]; ok {
+			t.Errorf("field %s present without an accelerator", k)
+		}
+	}
+	if got := doc["params"].(map[string]any)["total"].(float64); got != 671026419200 {
+		t.Errorf("params.total = %v, want 671026419200", got)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no command is usage", nil, 2, "no command"},
+		{"unknown command is usage", []string{"frobnicate"}, 2, "unknown command"},
+		{"help exits 0", []string{"calc", "--help"}, 0, ""},
+		{"unknown flag is usage", []string{"calc", "--modle", "x"}, 2, "unknown flag"},
+		{"missing model is usage", []string{"calc"}, 2, "--model is required"},
+		{"bad size unit is usage", []string{"calc", "--model", hfDir + "llama-2-7b.config.json", "--gpu-memory", "80 GBs", "--specs", "../../specs/seed"}, 2, "unknown unit"},
+		{"unknown model is bad input", []string{"calc", "--model", "no-such-model", "--specs", "../../specs/seed"}, 1, "unknown model"},
+		{"missing spec dir is bad input", []string{"validate", "--specs", "/nonexistent/specs"}, 1, "no such file"},
+		{"seed specs validate", []string{"validate", "--specs", "../../specs/seed"}, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, code := runKVPlot(tc.args...)
+			if code != tc.code {
+				t.Errorf("kvplot %v exit = %d, want %d (stderr %q)", tc.args, code, tc.code, errs)
+			}
+			if !strings.Contains(errs, tc.stderr) {
+				t.Errorf("kvplot %v stderr = %q, want it to mention %q", tc.args, errs, tc.stderr)
+			}
+		})
+	}
+}
