@@ -103,7 +103,7 @@ var hfFields = []string{
 	"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
 	"mamba_d_state", "mamba_d_conv", "mamba_expand", "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias",
 	"state_size", "conv_kernel", "expand", "time_step_rank", "use_conv_bias", "use_bias",
-	"linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
+	"full_attention_interval", "mamba_ssm_cache_dtype", "linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
 	"hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "moe_shared_expert_intermediate_size",
 	"image_size", "patch_size", "num_channels",
 	// kvplot's own extras, for architectures a config cannot express
@@ -367,6 +367,16 @@ func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerK
 				kinds[i] = analysis.FullAttention
 			}
 		}
+	case o.has("full_attention_interval"):
+		// Qwen3-Next: every interval-th layer is full attention, the rest
+		// gated delta-net linear attention.
+		every, _ := o.integer(1, 100000, "full_attention_interval")
+		for i := range kinds {
+			kinds[i] = analysis.LinearAttention
+			if every > 0 && int64(i+1)%every == 0 {
+				kinds[i] = analysis.FullAttention
+			}
+		}
 	case mt == "gemma2":
 		if hasWindow {
 			for i := range kinds {
@@ -424,7 +434,11 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	}
 	a.Heads = heads
 	a.KVHeads = heads
-	if kv, ok := o.integer(1, 1<<20, "num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads"); ok {
+	newDecoder, _ := o.boolean("new_decoder_architecture")
+	if mq, _ := o.boolean("multi_query"); mq && isFalcon(mt) && !newDecoder && !fam.newDecoder {
+		// Falcon's original layout ignores num_kv_heads when multi_query is set.
+		a.KVHeads = 1
+	} else if kv, ok := o.integer(1, 1<<20, "num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads"); ok {
 		a.KVHeads = kv
 	} else if mq, _ := o.boolean("multi_query_attention"); mq {
 		if g, ok := o.integer(1, 1<<20, "multi_query_group_num"); ok {
