@@ -3,16 +3,64 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"sort"
+
+	"github.com/kvplot/kvplot/internal/pages"
+	"github.com/kvplot/kvplot/internal/site"
+	"github.com/kvplot/kvplot/internal/spec"
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("build", "build [--specs DIR] [--out DIR] [--standalone]", stderr)
-	fs.String("specs", "specs", "spec directory")
-	fs.String("out", "out", "output directory (replaced atomically)")
-	fs.Bool("standalone", false, "write each page as one self-contained HTML file")
+	specs := fs.String("specs", "specs", "spec directory")
+	out := fs.String("out", "out", "output directory; replaced as a whole only after the new site is complete")
+	standalone := fs.Bool("standalone", false, "write each page as one self-contained HTML file (ECharts inlined)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "site generation not implemented yet")
+	files, err := buildSite(*specs, *standalone)
+	if err != nil {
+		return err
+	}
+	if err := site.WriteDir(*out, files, site.WriteOptions{Protect: []string{*specs}}); err != nil {
+		return err
+	}
+	var bytes int
+	for _, b := range files {
+		bytes += len(b)
+	}
+	fmt.Fprintf(stdout, "wrote %d files (%d bytes) to %s\n", len(files), bytes, *out)
 	return nil
+}
+
+// buildSite renders the whole site for a spec directory into memory.
+func buildSite(specDir string, standalone bool) (site.Files, error) {
+	c, err := spec.LoadCatalog(specDir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := pages.Build(c)
+	if err != nil {
+		return nil, fmt.Errorf("laying out the site: %w", err)
+	}
+	files, err := site.Render(s.Pages, site.Options{Standalone: standalone})
+	if err != nil {
+		return nil, fmt.Errorf("rendering the site: %w", err)
+	}
+	// Copy the spec files the pages link to, so each page's source is one
+	// click away, offline too.
+	paths := make([]string, 0, len(s.SpecFiles))
+	for p := range s.SpecFiles {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		b, err := os.ReadFile(s.SpecFiles[p])
+		if err != nil {
+			return nil, fmt.Errorf("copying spec file: %w", err)
+		}
+		files[p] = b
+	}
+	return files, nil
 }

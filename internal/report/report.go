@@ -29,19 +29,23 @@ func Write(w io.Writer, c *spec.Catalog) error {
 		compare, hasCompare = c.Fleets[0], true
 	}
 	fmt.Fprintf(b, "\n--- Model Size Comparison (%s) ---\n\n", kvName)
-	header := fmt.Sprintf("%-20s %11s", "Model", "Params(GiB)")
+	nameW := 20
+	for _, m := range c.Models {
+		nameW = max(nameW, len([]rune(m.Name)))
+	}
+	header := fmt.Sprintf("%-*s %11s", nameW, "Model", "Params(GiB)")
 	for _, ctx := range r.CompareContexts {
 		header += fmt.Sprintf(" %10s", "KV@"+units.FormatTokens(ctx))
 	}
 	if hasCompare {
-		header += fmt.Sprintf(" %12s", "MaxCtx("+shortFleet(c, compare)+")")
+		header += fmt.Sprintf(" %12s", "MaxCtx("+shortFleet(compare)+")")
 	}
 	fmt.Fprintln(b, header)
 	fmt.Fprintln(b, strings.Repeat("-", len(header)))
 	for _, m := range c.Models {
 		sc := c.Scenario(m)
 		weights := sc.Weights.Bytes(m.Arch.Params().ByClass)
-		line := fmt.Sprintf("%-20s %11.1f", m.Name, units.GiB(weights))
+		line := fmt.Sprintf("%-*s %11.1f", nameW, m.Name, units.GiB(weights))
 		for _, ctx := range r.CompareContexts {
 			line += fmt.Sprintf(" %10.2f", units.GiB(m.Arch.KVBytes(sc.KV, ctx, 1)))
 		}
@@ -117,10 +121,13 @@ func kindLabel(k analysis.LayerKindCost) string {
 	return k.Kind.String()
 }
 
-// shortFleet is the compare column's label: the fleet title up to its first
-// space or dash-separated memory size.
-func shortFleet(c *spec.Catalog, f spec.Fleet) string {
+// shortFleet is the compare column's label: the fleet title without a
+// leading count ("1× "), up to its first space or dash.
+func shortFleet(f spec.Fleet) string {
 	t := f.Title
+	if i := strings.Index(t, "× "); i > 0 {
+		t = t[i+len("× "):]
+	}
 	if i := strings.IndexAny(t, "- "); i > 0 {
 		t = t[:i]
 	}
