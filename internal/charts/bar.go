@@ -37,15 +37,14 @@ func (c StackedBar) ChartTitle() string { return c.Title }
 // SeriesCount implements Chart.
 func (c StackedBar) SeriesCount() int { return len(c.Series) }
 
-// Option implements Chart.
-func (c StackedBar) Option() (template.JS, error) {
+func (c StackedBar) build() (optioner, error) {
 	errs := []error{CheckID(c.ID)}
 	if len(c.Categories) == 0 {
 		errs = append(errs, errors.New("no categories"))
 	}
 	errs = append(errs, checkSeries(c.Series, len(c.Categories)), checkMarkLines(c.MarkLines))
 	if err := errors.Join(errs...); err != nil {
-		return "", fmt.Errorf("stacked bar chart %s: %w", c.ID, err)
+		return nil, fmt.Errorf("stacked bar chart %s: %w", c.ID, err)
 	}
 	// The highest stack decides the data maximum.
 	dataMax := 0.0
@@ -74,6 +73,7 @@ func (c StackedBar) Option() (template.JS, error) {
 			Name:         CleanText(c.XName),
 			NameLocation: "middle",
 			NameGap:      28,
+			AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate"},
 		}),
 		echarts.WithYAxisOpts(eopts.YAxis{
 			Type: "value",
@@ -82,6 +82,7 @@ func (c StackedBar) Option() (template.JS, error) {
 		}),
 	)
 	bar.SetXAxis(cleanAll(c.Categories))
+	bar.Accept(rectVisitor{})
 	for i, s := range c.Series {
 		opts := []echarts.SeriesOpts{
 			echarts.WithBarChartOpts(eopts.BarChart{Stack: "total", BarCategoryGap: "35%"}),
@@ -93,7 +94,7 @@ func (c StackedBar) Option() (template.JS, error) {
 		}
 		bar.AddSeries(CleanText(s.Name), nil, opts...)
 	}
-	return optionJS(bar)
+	return bar, nil
 }
 
 // Bar is a plain bar chart, one bar per category and series, such as KV
@@ -106,9 +107,14 @@ type Bar struct {
 	YName      string // the value axis
 	YUnit      string
 	Categories []string
-	Series     []Series
-	Horizontal bool
-	MarkLines  []MarkLine
+	// CategoryColors optionally colours the bars of a single-series chart
+	// by category, one "#rrggbb" per category, e.g. ColorFor(model,
+	// allModels) so a model keeps its colour across pages. Without it the
+	// colours come from ColorFor(category, Categories).
+	CategoryColors []string
+	Series         []Series
+	Horizontal     bool
+	MarkLines      []MarkLine
 }
 
 // ChartID implements Chart.
@@ -120,8 +126,7 @@ func (c Bar) ChartTitle() string { return c.Title }
 // SeriesCount implements Chart.
 func (c Bar) SeriesCount() int { return len(c.Series) }
 
-// Option implements Chart.
-func (c Bar) Option() (template.JS, error) {
+func (c Bar) build() (optioner, error) {
 	errs := []error{CheckID(c.ID)}
 	if len(c.Categories) == 0 {
 		errs = append(errs, errors.New("no categories"))
@@ -130,8 +135,16 @@ func (c Bar) Option() (template.JS, error) {
 	if c.Horizontal && len(c.MarkLines) > 0 {
 		errs = append(errs, errors.New("mark lines need vertical bars"))
 	}
+	if c.CategoryColors != nil {
+		if len(c.CategoryColors) != len(c.Categories) {
+			errs = append(errs, fmt.Errorf("%d category colours for %d categories", len(c.CategoryColors), len(c.Categories)))
+		}
+		for _, col := range c.CategoryColors {
+			errs = append(errs, checkColor("category", col))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
-		return "", fmt.Errorf("bar chart %s: %w", c.ID, err)
+		return nil, fmt.Errorf("bar chart %s: %w", c.ID, err)
 	}
 	dataMax := 0.0
 	for _, s := range c.Series {
@@ -149,6 +162,7 @@ func (c Bar) Option() (template.JS, error) {
 		Name:         CleanText(c.XName),
 		NameLocation: "middle",
 		NameGap:      28,
+		AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate"},
 	}
 	valAxis := eopts.YAxis{
 		Type: "value",
@@ -157,16 +171,21 @@ func (c Bar) Option() (template.JS, error) {
 	}
 	if c.Horizontal {
 		bar.XYReversal()
-		catAxis.Name = ""
 		bar.SetGlobalOptions(
 			echarts.WithXAxisOpts(eopts.XAxis{Type: "value", Name: valAxis.Name, NameLocation: "middle", NameGap: 28}),
-			echarts.WithYAxisOpts(eopts.YAxis{Type: "category", Name: CleanText(c.XName), Inverse: eopts.Bool(true)}),
+			// The category axis has no name: its labels say what it is.
+			echarts.WithYAxisOpts(eopts.YAxis{Type: "category", Inverse: eopts.Bool(true),
+				AxisLabel: &eopts.AxisLabel{Width: 160, Overflow: "truncate"}}),
 		)
 	} else {
 		bar.SetGlobalOptions(echarts.WithXAxisOpts(catAxis), echarts.WithYAxisOpts(valAxis))
 	}
+	right := "28"
+	if c.Horizontal && len(c.Series) == 1 {
+		right = "72" // the value labels
+	}
 	bar.SetGlobalOptions(
-		gridOpts(c.Subtitle, legend),
+		gridOptsRight(c.Subtitle, legend, right),
 		legendOpts(legend),
 		echarts.WithTooltipOpts(eopts.Tooltip{
 			Trigger:        "axis",
@@ -175,6 +194,7 @@ func (c Bar) Option() (template.JS, error) {
 		}),
 	)
 	bar.SetXAxis(cleanAll(c.Categories))
+	bar.Accept(rectVisitor{})
 	position := "top"
 	if c.Horizontal {
 		position = "right"
@@ -189,7 +209,7 @@ func (c Bar) Option() (template.JS, error) {
 			opts = append(opts,
 				echarts.WithLabelOpts(eopts.Label{Show: eopts.Bool(true), Position: position,
 					Formatter: string(eopts.FuncOpts(barLabelJS(c.YUnit)))}),
-				withCategoryColors(c.Categories, s.Color),
+				withCategoryColors(c.Categories, c.CategoryColors, s.Color),
 			)
 		}
 		if i == 0 && len(c.MarkLines) > 0 {
@@ -197,19 +217,24 @@ func (c Bar) Option() (template.JS, error) {
 		}
 		bar.AddSeries(CleanText(s.Name), nil, opts...)
 	}
-	return optionJS(bar)
+	return bar, nil
 }
 
-// withCategoryColors colours each bar of a single series by its category,
-// so a model has the same colour here as in its line charts, unless the
-// series has a colour of its own.
-func withCategoryColors(categories []string, color string) echarts.SeriesOpts {
+// withCategoryColors colours each bar of a single series by its category
+// (colors if given, else ColorFor), so a model has the same colour here as
+// in its line charts; a series colour without colors paints every bar.
+func withCategoryColors(categories, colors []string, color string) echarts.SeriesOpts {
 	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) {
 		values, _ := s.Data.([]any)
 		items := make([]eopts.BarData, len(values))
 		for i, v := range values {
-			c := color
-			if c == "" {
+			var c string
+			switch {
+			case colors != nil:
+				c = colors[i]
+			case color != "":
+				c = color
+			default:
 				c = ColorFor(categories[i], categories)
 			}
 			items[i] = eopts.BarData{Value: v, ItemStyle: &eopts.ItemStyle{Color: c}}
@@ -223,3 +248,9 @@ func withCategoryColors(categories []string, color string) echarts.SeriesOpts {
 
 // withBarMaxWidth keeps a chart with few categories from drawing slabs.
 func withBarMaxWidth(s *echarts.SingleSeries) { s.BarMaxWidth = "64" }
+
+// Option implements Chart.
+func (c StackedBar) Option() (template.JS, error) { return option(c) }
+
+// Option implements Chart.
+func (c Bar) Option() (template.JS, error) { return option(c) }

@@ -147,13 +147,26 @@ func optionJSON(c optioner) ([]byte, error) {
 	return raw, nil
 }
 
-// optionJS turns the marked function strings of an option back into code.
-// Data strings cannot match because CleanText removed the marker from them.
-func optionJS(c optioner) (template.JS, error) {
+// builder is a chart description that can build its go-echarts chart.
+type builder interface{ build() (optioner, error) }
+
+// option builds a chart and returns its option as JavaScript.
+func option(b builder) (template.JS, error) {
+	c, err := b.build()
+	if err != nil {
+		return "", err
+	}
 	raw, err := optionJSON(c)
 	if err != nil {
 		return "", err
 	}
+	return decodeFuncs(raw)
+}
+
+// decodeFuncs turns the marked function strings of option JSON back into
+// code. Data strings cannot match because CleanText removed the marker
+// from them.
+func decodeFuncs(raw []byte) (template.JS, error) {
 	var errs []error
 	out := funcString.ReplaceAllFunc(raw, func(m []byte) []byte {
 		body := funcString.FindSubmatch(m)[1]
@@ -225,12 +238,17 @@ func commonOpts(id, title, subtitle string, palette []string) []echarts.GlobalOp
 
 // gridOpts leaves room for the title on top and the legend below.
 func gridOpts(subtitle string, legend bool) echarts.GlobalOpts {
+	return gridOptsRight(subtitle, legend, "28")
+}
+
+// gridOptsRight is gridOpts with room on the right, e.g. for bar labels.
+func gridOptsRight(subtitle string, legend bool, right string) echarts.GlobalOpts {
 	bottom := "36"
 	if legend {
 		bottom = "64"
 	}
 	return echarts.WithGridOpts(eopts.Grid{
-		Left: "16", Right: "28", Top: gridTop(subtitle), Bottom: bottom,
+		Left: "16", Right: right, Top: gridTop(subtitle), Bottom: bottom,
 		ContainLabel: eopts.Bool(true),
 	})
 }
@@ -314,8 +332,8 @@ type markLineItem struct {
 func markLineOpts(ms []MarkLine, unit string) echarts.SeriesOpts {
 	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) {
 		ml := &eopts.MarkLines{MarkLineStyle: eopts.MarkLineStyle{
-			Symbol:  []string{"none", "none"},
-			Label:   &eopts.Label{Show: eopts.Bool(true), Position: "insideEndTop", Formatter: "{b}"},
+			Symbol: []string{"none", "none"},
+			Label:  &eopts.Label{Show: eopts.Bool(true), Position: "insideStartTop", Formatter: "{b}"},
 			Emphasis: &eopts.Emphasis{Label: &eopts.Label{Show: eopts.Bool(true), Formatter: string(eopts.FuncOpts(
 				`function (p) { return p.name + ': ' + ` + formatValueJS(unit) + `(p.value); }`))}},
 		}}
@@ -363,4 +381,40 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return round6(10 * p)
+}
+
+// yAxis adds what go-echarts v2.6.7's YAxis lacks: the style of the axis
+// name, which is left-aligned so that a long name at the top of the axis
+// is not cut off at the chart's left edge.
+type yAxis struct {
+	eopts.YAxis
+	NameTextStyle *eopts.TextStyle `json:"nameTextStyle,omitempty"`
+}
+
+// tooltip adds what go-echarts v2.6.7 lacks to keep tooltips inside the
+// chart on narrow screens: confine, and CSS that lets long names wrap.
+type tooltip struct {
+	eopts.Tooltip
+	Confine      bool   `json:"confine"`
+	ExtraCSSText string `json:"extraCssText"`
+}
+
+// rectVisitor adjusts the options of charts with x and y axes.
+type rectVisitor struct {
+	echarts.BaseConfigurationVisitor
+}
+
+func (rectVisitor) VisitTooltipOpt(t eopts.Tooltip) interface{} {
+	return tooltip{Tooltip: t, Confine: true, ExtraCSSText: "max-width:min(90vw,560px);white-space:normal;overflow-wrap:anywhere"}
+}
+
+func (rectVisitor) VisitYAxis(ys []eopts.YAxis) interface{} {
+	out := make([]yAxis, len(ys))
+	for i, y := range ys {
+		out[i].YAxis = y
+		if y.Type != "category" {
+			out[i].NameTextStyle = &eopts.TextStyle{Align: "left"}
+		}
+	}
+	return out
 }

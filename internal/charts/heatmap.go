@@ -8,6 +8,7 @@ import (
 
 	echarts "github.com/go-echarts/go-echarts/v2/charts"
 	eopts "github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
 )
 
 // HeatMap colours a grid of X by Y categories, such as the memory of each
@@ -95,32 +96,31 @@ func checkUnique(axis string, cats []string) error {
 }
 
 // visualMap adds the fields go-echarts v2.6.7 lacks: which series the
-// scale colours (not the grey no-fit cells) and the label precision.
+// scale colours (not the grey no-fit cells) and how it prints values.
 type visualMap struct {
 	eopts.VisualMap
-	SeriesIndex int `json:"seriesIndex"`
-	Precision   int `json:"precision"`
+	SeriesIndex int           `json:"seriesIndex"`
+	Formatter   types.FuncStr `json:"formatter,omitempty"`
 }
 
 type heatVisitor struct {
-	echarts.BaseConfigurationVisitor
-	precision int
+	rectVisitor
+	unit string
 }
 
 func (v heatVisitor) VisitVisualMaps(vms []eopts.VisualMap) interface{} {
 	out := make([]visualMap, len(vms))
 	for i, vm := range vms {
-		out[i] = visualMap{VisualMap: vm, Precision: v.precision}
+		out[i] = visualMap{VisualMap: vm, Formatter: eopts.FuncOpts(`function (v) { return ` + formatValueJS(v.unit) + `(v); }`)}
 	}
 	return out
 }
 
 const noFitColor = "#d9d9d9"
 
-// Option implements Chart.
-func (c HeatMap) Option() (template.JS, error) {
+func (c HeatMap) build() (optioner, error) {
 	if err := c.check(); err != nil {
-		return "", err
+		return nil, err
 	}
 	xs, ys := cleanAll(c.X), cleanAll(c.Y)
 	lo, hi := c.Min, c.Max
@@ -141,13 +141,17 @@ func (c HeatMap) Option() (template.JS, error) {
 	if lo == hi {
 		hi = lo + 1
 	}
-	var cells, noFit []eopts.HeatMapData
+	// Cells are [x, y, value] with the categories by name, which keeps
+	// them readable in the tooltip.
+	var cells, noFit [][3]any
 	for i, row := range c.Values {
 		for j, v := range row {
 			if finite(v) {
-				cells = append(cells, eopts.HeatMapData{Value: [3]any{xs[j], ys[i], round6(v)}})
+				cells = append(cells, [3]any{xs[j], ys[i], round6(v)})
 			} else {
-				noFit = append(noFit, eopts.HeatMapData{Value: [3]any{xs[j], ys[i], "-"}})
+				// A heat-map cell needs a number to be drawn; the
+				// colour scale ignores this series.
+				noFit = append(noFit, [3]any{xs[j], ys[i], 0})
 			}
 		}
 	}
@@ -156,17 +160,11 @@ func (c HeatMap) Option() (template.JS, error) {
 		noFitName = "does not fit"
 	}
 	labels := len(c.X)*len(c.Y) <= 160
-	precision := 0
-	if hi-lo < 10 {
-		precision = 2
-	} else if hi-lo < 100 {
-		precision = 1
-	}
 
 	hm := echarts.NewHeatMap()
 	hm.SetGlobalOptions(commonOpts(c.ID, c.Title, c.Subtitle, []string{"#4e79a7", noFitColor})...)
 	hm.SetGlobalOptions(
-		echarts.WithGridOpts(eopts.Grid{Left: "16", Right: "28", Top: gridTop(c.Subtitle), Bottom: "72", ContainLabel: eopts.Bool(true)}),
+		echarts.WithGridOpts(eopts.Grid{Left: "16", Right: "28", Top: gridTop(c.Subtitle), Bottom: "84", ContainLabel: eopts.Bool(true)}),
 		echarts.WithLegendOpts(eopts.Legend{Show: eopts.Bool(len(noFit) > 0), Right: "12", Bottom: "8", Data: []string{noFitName}}),
 		echarts.WithTooltipOpts(eopts.Tooltip{
 			Trigger:   "item",
@@ -189,22 +187,21 @@ func (c HeatMap) Option() (template.JS, error) {
 			Orient:     "horizontal",
 			Left:       "center",
 			Bottom:     "4",
-			Text:       []string{axisName("", c.Unit), ""},
 			InRange:    &eopts.VisualMapInRange{Color: []string{"#f7fbff", "#9ecae1", "#4292c6", "#08306b"}},
 		}),
 	)
-	hm.Accept(heatVisitor{precision: precision})
-	hm.AddSeries("values", cells,
+	hm.Accept(heatVisitor{unit: c.Unit})
+	hm.AddSeries("values", nil, withCells(cells),
 		echarts.WithLabelOpts(eopts.Label{Show: eopts.Bool(labels), Formatter: string(eopts.FuncOpts(heatLabelJS()))}),
 		echarts.WithItemStyleOpts(eopts.ItemStyle{BorderColor: "#ffffff", BorderWidth: 1}),
 	)
 	if len(noFit) > 0 {
-		hm.AddSeries(noFitName, noFit,
+		hm.AddSeries(noFitName, nil, withCells(noFit),
 			echarts.WithLabelOpts(eopts.Label{Show: eopts.Bool(labels), Formatter: "✗", Color: "#555555"}),
 			echarts.WithItemStyleOpts(eopts.ItemStyle{Color: noFitColor, BorderColor: "#ffffff", BorderWidth: 1}),
 		)
 	}
-	return optionJS(hm)
+	return hm, nil
 }
 
 func gridTop(subtitle string) string {
@@ -212,4 +209,13 @@ func gridTop(subtitle string) string {
 		return "76"
 	}
 	return "56"
+}
+
+// Option implements Chart.
+func (c HeatMap) Option() (template.JS, error) { return option(c) }
+
+// withCells sets a heat-map series' data to bare [x, y, value] triples,
+// smaller than go-echarts' {"value": [...]} items.
+func withCells(cells [][3]any) echarts.SeriesOpts {
+	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) { s.Data = cells })
 }

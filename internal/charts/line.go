@@ -47,7 +47,7 @@ func (c Line) check() error {
 	return nil
 }
 
-func (c Line) build() (*echarts.Line, error) {
+func (c Line) build() (optioner, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -83,6 +83,7 @@ func (c Line) build() (*echarts.Line, error) {
 		}),
 	)
 	line.SetXAxis(cleanAll(c.X))
+	line.Accept(rectVisitor{})
 	for i, s := range c.Series {
 		opts := []echarts.SeriesOpts{
 			echarts.WithLineChartOpts(eopts.LineChart{ShowSymbol: eopts.Bool(true), Symbol: "circle", SymbolSize: 6}),
@@ -98,13 +99,7 @@ func (c Line) build() (*echarts.Line, error) {
 }
 
 // Option implements Chart.
-func (c Line) Option() (template.JS, error) {
-	line, err := c.build()
-	if err != nil {
-		return "", err
-	}
-	return optionJS(line)
-}
+func (c Line) Option() (template.JS, error) { return option(c) }
 
 // withData sets a series' data to plain numbers with null for missing
 // points, which is smaller than go-echarts' {"value": v} items.
