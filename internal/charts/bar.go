@@ -73,7 +73,7 @@ func (c StackedBar) build() (optioner, error) {
 			Name:         CleanText(c.XName),
 			NameLocation: "middle",
 			NameGap:      28,
-			AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate"},
+			AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate", Interval: "0", Rotate: 30},
 		}),
 		echarts.WithYAxisOpts(eopts.YAxis{
 			Type: "value",

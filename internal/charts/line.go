@@ -24,6 +24,9 @@ type Line struct {
 	Series   []Series
 	// MarkLines are horizontal reference lines, e.g. each fleet's KV budget.
 	MarkLines []MarkLine
+	// YLog draws the value axis on a log10 scale, for values that span
+	// orders of magnitude; non-positive values are left out.
+	YLog bool
 }
 
 // ChartID implements Chart.
@@ -76,11 +79,7 @@ func (c Line) build() (optioner, error) {
 			NameGap:      28,
 			AxisTick:     &eopts.AxisTick{AlignWithLabel: eopts.Bool(true)},
 		}),
-		echarts.WithYAxisOpts(eopts.YAxis{
-			Type: "value",
-			Name: axisName(c.YName, c.YUnit),
-			Max:  valueAxisMax(dataMax, c.MarkLines),
-		}),
+		echarts.WithYAxisOpts(c.yAxis(dataMax)),
 	)
 	line.SetXAxis(cleanAll(c.X))
 	line.Accept(rectVisitor{})
@@ -96,6 +95,33 @@ func (c Line) build() (optioner, error) {
 		line.AddSeries(CleanText(s.Name), nil, opts...)
 	}
 	return line, nil
+}
+
+// yAxis is the value axis: linear, or log10 from the power of ten at or
+// below the smallest positive value to the one at or above the largest
+// value or mark line.
+func (c Line) yAxis(dataMax float64) eopts.YAxis {
+	if !c.YLog {
+		return eopts.YAxis{Type: "value", Name: axisName(c.YName, c.YUnit), Max: valueAxisMax(dataMax, c.MarkLines)}
+	}
+	lo, hi := math.Inf(1), dataMax
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if finite(v) && v > 0 {
+				lo = math.Min(lo, v)
+			}
+		}
+	}
+	for _, m := range c.MarkLines {
+		if m.Value > 0 {
+			lo, hi = math.Min(lo, m.Value), math.Max(hi, m.Value)
+		}
+	}
+	if !finite(lo) || !finite(hi) || hi <= 0 {
+		lo, hi = 1, 10
+	}
+	return eopts.YAxis{Type: "log", Name: axisName(c.YName, c.YUnit),
+		Min: round6(math.Pow(10, math.Floor(math.Log10(lo)))), Max: round6(math.Pow(10, math.Ceil(math.Log10(hi*1.0001))))}
 }
 
 // Option implements Chart.

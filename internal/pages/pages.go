@@ -206,7 +206,7 @@ func (b *builder) index() site.Page {
 		}
 		hm.Values = append(hm.Values, row)
 	}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Max context on each fleet", ID: "heatmap"}, site.Figure{Chart: hm,
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Max context on each fleet", ID: "heatmap"}, site.Figure{Chart: hm, Height: rowsHeight(len(hm.Y)),
 		Caption: "Longest context one sequence can have when the weights, reserves and its KV cache share each accelerator. Unbounded (all layers windowed or stateful) shows as 1M+."})
 
 	bar := charts.Bar{ID: "kvPerToken", Title: "KV cache per token", Subtitle: c.Settings.KVDType.Name + ", all layers, short context",
@@ -217,7 +217,7 @@ func (b *builder) index() site.Page {
 		vals = append(vals, math.Round(float64(s.m.Arch.KVBytesPerToken(s.sc.KV))/1024*100)/100)
 	}
 	bar.Series = []charts.Series{{Name: "KV per token", Values: vals}}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "KV cache per token", ID: "kv-per-token"}, site.Figure{Chart: bar,
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "KV cache per token", ID: "kv-per-token"}, site.Figure{Chart: bar, Height: rowsHeight(len(bar.Categories)),
 		Caption: "What one more token of context costs across all layers, before any window is reached."})
 
 	var links site.Links
@@ -235,6 +235,10 @@ func (b *builder) index() site.Page {
 		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	return pg
 }
+
+// rowsHeight sizes a chart with one row per model: 24 px a row plus room
+// for titles, axes and the legend.
+func rowsHeight(rows int) int { return max(420, 160+24*rows) }
 
 // ctxK is a plan's max context in K tokens for heatmaps: NaN when nothing
 // fits, 1M+ when unbounded.
@@ -343,7 +347,7 @@ func (b *builder) modelPage(s *study) site.Page {
 	// (1) KV vs context, one line per batch, fleet budgets as lines.
 	ctxs := b.contexts(s)
 	line := charts.Line{ID: "kvGrowth", Title: "KV cache vs context", Subtitle: fmt.Sprintf("whole model, %s; dashed: each fleet's KV budget (whole-model equivalent)", s.sc.KV.Name),
-		XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs)}
+		XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs), YLog: true}
 	grid := arch.KVGrid(s.sc.KV, ctxs, set.Batches)
 	for j, bs := range set.Batches {
 		vals := make([]float64, len(ctxs))
@@ -606,7 +610,7 @@ func (b *builder) fleetPage(fi int) site.Page {
 				gibText(st.WeightsBytes), gibText(st.ActivationBytes+st.RuntimeBytes), gibText(need), gibText(st.CapacityBytes), gibText(need-st.CapacityBytes))})
 		}
 	}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Concurrency", ID: "concurrency"}, site.Figure{Chart: hm},
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Concurrency", ID: "concurrency"}, site.Figure{Chart: hm, Height: rowsHeight(len(hm.Y))},
 		site.Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (per GPU; sequences per replica)", Header: header, Rows: rows, Raw: raw, DataName: "fleet-" + b.fleetSlugs[fi]})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, site.Text{Heading: "Models that do not fit", ID: "misfits"},

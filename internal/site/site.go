@@ -53,6 +53,9 @@ type Text struct {
 type Figure struct {
 	Chart   charts.Chart
 	Caption string
+	// Height is the chart's height in CSS pixels; 0 means the default
+	// (420 px, less on narrow screens).
+	Height int
 }
 
 // Align is the alignment of a table column.
@@ -301,6 +304,7 @@ type (
 	chartView struct {
 		ID, Title, Caption string
 		Series             int
+		Height             int
 		Option             template.JS
 	}
 	linkView struct {
@@ -415,6 +419,7 @@ func chartBlock(f Figure) (chartView, error) {
 		Title:   f.Chart.ChartTitle(),
 		Caption: f.Caption,
 		Series:  f.Chart.SeriesCount(),
+		Height:  min(max(f.Height, 0), 4000),
 		Option:  opt,
 	}, nil
 }

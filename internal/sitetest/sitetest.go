@@ -148,7 +148,7 @@ const inspectJS = `(function () {
 // CheckSite loads each of pages (slash paths relative to dir) from the
 // site in dir through file:// URLs in a fresh headless Chromium and
 // reports what it saw. With screenshotDir set, it saves a full-page PNG of
-// the first page there. The error lists every problem on every page; the
+// the first page and of the first page under models/ there. The error lists every problem on every page; the
 // report is filled in either way.
 func CheckSite(ctx context.Context, dir string, pages []string, screenshotDir string) (Report, error) {
 	var rep Report
@@ -195,12 +195,15 @@ func CheckSite(ctx context.Context, dir string, pages []string, screenshotDir st
 	}
 
 	var errs []error
+	shotModel := false
 	for i, p := range pages {
 		pr, err := checkPage(browserCtx, dir, p)
 		if err != nil {
 			return rep, fmt.Errorf("page %s: %w", p, err)
 		}
-		if i == 0 && screenshotDir != "" {
+		firstModel := !shotModel && strings.HasPrefix(p, "models/")
+		shotModel = shotModel || firstModel
+		if (i == 0 || firstModel) && screenshotDir != "" {
 			rep.Screenshot, err = screenshot(browserCtx, dir, p, screenshotDir)
 			if err != nil {
 				return rep, fmt.Errorf("page %s: screenshot: %w", p, err)

@@ -126,6 +126,8 @@
         "32K"
       ],
       "axisLabel": {
+        "interval": "0",
+        "rotate": 30,
         "showMinLabel": null,
         "showMaxLabel": null,
         "width": 120,

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kvplot/kvplot/internal/site"
+	"github.com/kvplot/kvplot/internal/sitetest"
+)
+
+const defaultSpecs = "../../specs"
+
+// TestBuildDeterministic builds the default site twice and compares every byte.
+func TestBuildDeterministic(t *testing.T) {
+	a, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != len(b) {
+		t.Fatalf("builds differ: %d files vs %d", len(a), len(b))
+	}
+	for p, x := range a {
+		if !bytes.Equal(x, b[p]) {
+			t.Errorf("%s differs between two builds", p)
+		}
+	}
+}
+
+// TestSiteContents checks what the issue asks every built site to have.
+func TestSiteContents(t *testing.T) {
+	files, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"index.html", "about.html", ".nojekyll", "assets/echarts.min.js", "assets/LICENSE", "assets/VERSIONS", "data/models.csv", "data/models.json",
+		"models/llama-3-8b.html", "models/deepseek-v3.html", "fleets/1x-h100.html", "specs/models/llama-3-8b.yaml", "specs/hf/llama-3-8b.config.json"} {
+		if _, ok := files[p]; !ok {
+			t.Errorf("site lacks %s", p)
+		}
+	}
+	for p, b := range files {
+		if !strings.HasSuffix(p, ".html") {
+			continue
+		}
+		s := string(b)
+		if strings.Contains(s, "://go-echarts.github.io") || strings.Contains(s, "cdn.") {
+			t.Errorf("%s refers to a CDN", p)
+		}
+		// A page's HTML without the shared ECharts file stays under 150 KB.
+		if len(b) > 150_000 {
+			t.Errorf("%s is %d bytes, want under 150,000", p, len(b))
+		}
+		if strings.HasPrefix(p, "models/") && !strings.Contains(s, "GiB = 2^30 bytes") {
+			t.Errorf("%s does not state its units", p)
+		}
+	}
+}
+
+// TestStandaloneSite checks that --standalone pages carry ECharts inline.
+func TestStandaloneSite(t *testing.T) {
+	files, err := buildSite(defaultSpecs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files[site.EChartsPath]; ok {
+		t.Errorf("standalone site still writes %s", site.EChartsPath)
+	}
+	page := files["models/llama-3-8b.html"]
+	if bytes.Contains(page, []byte(`src="../assets/echarts.min.js"`)) || len(page) < 1_000_000 || len(page) > 1_200_000 {
+		t.Errorf("standalone model page: %d bytes, want ECharts inline (1.0–1.2 MB)", len(page))
+	}
+}
+
+// TestBuildFailureKeepsPreviousSite: a build that fails (bad specs) leaves
+// the previous out/ byte-identical.
+func TestBuildFailureKeepsPreviousSite(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if _, errs, code := runKVPlot("build", "--specs", defaultSpecs, "--out", out); code != 0 {
+		t.Fatalf("first build: exit %d: %s", code, errs)
+	}
+	before := snapshot(t, out)
+	bad := filepath.Join(dir, "specs")
+	if err := os.MkdirAll(filepath.Join(bad, "models"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bad, "models", "x.yaml"), []byte("name: X\narchitecture: {hidden_size: -1}\n"), 0o644)
+	_, errs, code := runKVPlot("build", "--specs", bad, "--out", out)
+	if code != 1 || !strings.Contains(errs, "x.yaml:2:") {
+		t.Errorf("bad build: exit %d, stderr %q; want 1 and a positioned error", code, errs)
+	}
+	if after := snapshot(t, out); after != before {
+		t.Errorf("failed build changed out/")
+	}
+}
+
+// snapshot lists every file of dir with its contents, for comparison.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var paths []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		data, _ := os.ReadFile(p)
+		b.WriteString(p + "\n" + string(data) + "\n")
+	}
+	return b.String()
+}
+
+// TestSiteInBrowser loads every page of the default site in headless
+// Chromium: no console errors, every chart drawn with its series, every
+// link resolving. Screenshots of the index and a model page go to
+// $KVPLOT_SCREENSHOT_DIR when set.
+func TestSiteInBrowser(t *testing.T) {
+	if _, err := sitetest.FindChromium(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs chromium: %v", err)
+		}
+		t.Skipf("no chromium: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	files, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if err := site.WriteDir(out, files, site.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	for p := range files {
+		if strings.HasSuffix(p, ".html") {
+			pages = append(pages, p)
+		}
+	}
+	sort.Strings(pages)
+	// index first, then a model page, so both are screenshot
+	sort.SliceStable(pages, func(i, j int) bool { return pages[i] == "index.html" && pages[j] != "index.html" })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := sitetest.CheckSite(ctx, out, pages, os.Getenv("KVPLOT_SCREENSHOT_DIR"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var worst time.Duration
+	charts := 0
+	for _, p := range rep.Pages {
+		worst = max(worst, p.RenderTime)
+		charts += len(p.Charts)
+	}
+	if charts < 3*len(pages)/2 {
+		t.Errorf("only %d charts drawn on %d pages", charts, len(pages))
+	}
+	t.Logf("%d pages, %d charts drawn; slowest page drawn in %v", len(rep.Pages), charts, worst)
+}
