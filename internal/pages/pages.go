@@ -214,6 +214,7 @@ func (b *builder) index() site.Page {
 	vals := make([]float64, 0, len(b.studies))
 	for _, s := range b.studies {
 		bar.Categories = append(bar.Categories, s.m.Name)
+		bar.CategoryColors = append(bar.CategoryColors, charts.ColorFor(s.m.Slug, b.modelKeys))
 		vals = append(vals, math.Round(float64(s.m.Arch.KVBytesPerToken(s.sc.KV))/1024*100)/100)
 	}
 	bar.Series = []charts.Series{{Name: "KV per token", Values: vals}}
