@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
@@ -206,6 +207,7 @@ func (b *builder) index() site.Page {
 		}
 		hm.Values = append(hm.Values, row)
 	}
+	topDown(&hm)
 	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Max context on each fleet", ID: "heatmap"}, site.Figure{Chart: hm, Height: rowsHeight(len(hm.Y)),
 		Caption: "Longest context one sequence can have when the weights, reserves and its KV cache share each accelerator. Unbounded (all layers windowed or stateful) shows as 1M+."})
 
@@ -235,6 +237,32 @@ func (b *builder) index() site.Page {
 	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Fleets", ID: "fleet-pages"}, flinks,
 		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	return pg
+}
+
+// topDown reverses a heatmap's rows so that its first row is drawn at the
+// top, in the order of the tables beside it.
+func topDown(hm *charts.HeatMap) {
+	for i, j := 0, len(hm.Y)-1; i < j; i, j = i+1, j-1 {
+		hm.Y[i], hm.Y[j] = hm.Y[j], hm.Y[i]
+		hm.Values[i], hm.Values[j] = hm.Values[j], hm.Values[i]
+	}
+}
+
+// percentile is the q-quantile of the finite values of a grid (at least 1).
+func percentile(grid [][]float64, q float64) float64 {
+	var vs []float64
+	for _, row := range grid {
+		for _, v := range row {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				vs = append(vs, v)
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return 1
+	}
+	sort.Float64s(vs)
+	return max(1, vs[min(len(vs)-1, int(q*float64(len(vs))))])
 }
 
 // rowsHeight sizes a chart with one row per model: 24 px a row plus room
@@ -566,7 +594,7 @@ func (b *builder) fleetPage(fi int) site.Page {
 
 	hm := charts.HeatMap{ID: "concurrencyHeat", Title: "Max concurrent sequences per replica", Subtitle: "grey: does not fit at that context",
 		XName: "context", YName: "model", Unit: "sequences", X: tokenLabels(set.Contexts)}
-	header := []string{"Model", "Weights/GPU (GiB)", "KV budget/GPU (GiB)", "Max ctx (batch 1)", fmt.Sprintf("Max ctx (batch %d)", set.ScenarioBatch)}
+	header := []string{"Model", "Model max ctx", "Weights/GPU (GiB)", "KV budget/GPU (GiB)", "Max ctx (batch 1)", fmt.Sprintf("Max ctx (batch %d)", set.ScenarioBatch)}
 	for _, ctx := range set.Contexts {
 		header = append(header, "Seqs@"+units.FormatTokens(ctx))
 	}
@@ -577,8 +605,8 @@ func (b *builder) fleetPage(fi int) site.Page {
 		p := s.plans[fi]
 		hm.Y = append(hm.Y, s.m.Name)
 		if p.err != nil {
-			row := []string{s.m.Name, "n/a", "n/a", "n/a", "n/a"}
-			r := []any{s.m.Name, nil, nil, nil, nil}
+			row := []string{s.m.Name, units.Group(s.m.Arch.MaxContext), "n/a", "n/a", "n/a", "n/a"}
+			r := []any{s.m.Name, s.m.Arch.MaxContext, nil, nil, nil, nil}
 			vals := make([]float64, len(set.Contexts))
 			for j := range set.Contexts {
 				row, r = append(row, "n/a"), append(r, nil)
@@ -591,8 +619,8 @@ func (b *builder) fleetPage(fi int) site.Page {
 		}
 		pl := p.p
 		l1, lb := pl.MaxContext(1), pl.MaxContext(set.ScenarioBatch)
-		row := []string{s.m.Name, gibText(pl.WeightsBytesPerGPU()), gibText(pl.KVBudgetBytesPerGPU()), ctxLimitText(l1), ctxLimitText(lb)}
-		r := []any{s.m.Name, pl.WeightsBytesPerGPU(), pl.KVBudgetBytesPerGPU(), ctxLimitRaw(l1), ctxLimitRaw(lb)}
+		row := []string{s.m.Name, units.Group(s.m.Arch.MaxContext), gibText(pl.WeightsBytesPerGPU()), gibText(pl.KVBudgetBytesPerGPU()), ctxLimitText(l1), ctxLimitText(lb)}
+		r := []any{s.m.Name, s.m.Arch.MaxContext, pl.WeightsBytesPerGPU(), pl.KVBudgetBytesPerGPU(), ctxLimitRaw(l1), ctxLimitRaw(lb)}
 		vals := make([]float64, len(set.Contexts))
 		for j, ctx := range set.Contexts {
 			n := pl.MaxConcurrency(ctx)
@@ -611,7 +639,11 @@ func (b *builder) fleetPage(fi int) site.Page {
 				gibText(st.WeightsBytes), gibText(st.ActivationBytes+st.RuntimeBytes), gibText(need), gibText(st.CapacityBytes), gibText(need-st.CapacityBytes))})
 		}
 	}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Concurrency", ID: "concurrency"}, site.Figure{Chart: hm, Height: rowsHeight(len(hm.Y))},
+	hm.Max = percentile(hm.Values, 0.9)
+	topDown(&hm)
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Concurrency", ID: "concurrency",
+		Paragraphs: []string{"Memory limits only: the table's max context is how far the KV cache could grow, which can exceed what the model was trained for (its own column)."}},
+		site.Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
 		site.Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (per GPU; sequences per replica)", Header: header, Rows: rows, Raw: raw, DataName: "fleet-" + b.fleetSlugs[fi]})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, site.Text{Heading: "Models that do not fit", ID: "misfits"},
