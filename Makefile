@@ -18,7 +18,7 @@ test:
 	$(GO) test ./...
 
 golden:
-	$(GO) test ./internal/charts/ ./internal/site/ ./cmd/kvplot/ -update
+	$(GO) test ./internal/charts/ ./internal/spec/ ./cmd/kvplot/ -run "Golden|Bad|Option|Chart" -update
 
 bench:
 	bash scripts/bench.sh
