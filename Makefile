@@ -18,7 +18,7 @@ test:
 	$(GO) test ./...
 
 golden:
-	$(GO) test ./internal/charts/ ./internal/spec/ ./cmd/kvplot/ -run "Golden|Bad|Option|Chart" -update
+	$(GO) test ./internal/charts/ ./internal/spec/ ./cmd/kvplot/ -update
 
 bench:
 	bash scripts/bench.sh
