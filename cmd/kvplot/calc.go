@@ -50,9 +50,17 @@ type calcFlags struct {
 	weightDType, kvDType     string
 	batch, context           int64
 	json                     bool
+
+	// Engine profile (--engine and its settings).
+	engine              string
+	gpuMemUtilization   float64
+	maxNumBatchedTokens int64
+	blockSize           int64
+	maxModelLen         int64
+	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm|sglang|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
@@ -70,7 +78,16 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.batch, "batch", 1, "concurrent sequences")
 	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	fs.StringVar(&f.engine, "engine", "simple", "serving engine to emulate: vllm, sglang or simple (kvplot's explicit reserves)")
+	fs.Float64Var(&f.gpuMemUtilization, "gpu-memory-utilization", 0, "vllm: share of GPU memory the engine may use (default 0.9); sglang: mem_fraction_static (default: its heuristic)")
+	fs.Int64Var(&f.maxNumBatchedTokens, "max-num-batched-tokens", 0, "vllm: tokens of the profiling forward pass (default 2048 on A100 and GPUs under 70 GiB, else 8192); sglang: chunked prefill size")
+	fs.Int64Var(&f.blockSize, "block-size", 0, "tokens per KV-cache page (default vllm 16, sglang 1)")
+	fs.Int64Var(&f.maxModelLen, "max-model-len", 0, "context the engine is started with and concurrency is reported for (default: the model's)")
+	fs.StringVar(&f.kvCacheMemory, "kv-cache-memory", "", "vllm: KV-cache memory per GPU with a unit, instead of profiling (like vLLM's --kv-cache-memory)")
 	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := checkEngineFlags(f, fs.Changed); err != nil {
 		return err
 	}
 	if f.model == "" {
@@ -135,6 +152,26 @@ type calcResult struct {
 	MaxContextTokens    *int64      `json:"max_context_tokens,omitempty"`
 	MaxContextUnbounded *bool       `json:"max_context_unbounded,omitempty"`
 	MaxConcurrency      *int64      `json:"max_concurrency,omitempty"`
+	Engine              *calcEngine `json:"engine,omitempty"`
+}
+
+// calcEngine is an engine profile's startup prediction (--engine vllm or
+// sglang), per GPU of the binding pipeline stage.
+type calcEngine struct {
+	Name                string   `json:"name"`
+	MaxModelLen         int64    `json:"max_model_len"`
+	BlockSize           int64    `json:"block_size"`
+	BudgetBytes         int64    `json:"budget_bytes"`
+	WeightsBytes        int64    `json:"weights_bytes"`
+	ActivationBytes     int64    `json:"activation_bytes"`
+	NonTorchBytes       int64    `json:"non_torch_bytes"`
+	AvailableKVBytes    int64    `json:"available_kv_bytes"`
+	KVCacheTokens       int64    `json:"kv_cache_tokens"`
+	NumBlocks           int64    `json:"num_blocks"`
+	MaxConcurrency      float64  `json:"max_concurrency"`
+	MaxModelLenEstimate int64    `json:"max_model_len_estimate"`
+	StartupError        string   `json:"startup_error,omitempty"`
+	LogLines            []string `json:"log_lines"`
 }
 
 type calcFleet struct {
@@ -217,6 +254,9 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	res.Overhead = sc.Overhead.Describe()
 
 	fleet, ok, err := calcFleetFor(f, cat, changed)
+	if err == nil && !ok && f.engine != "simple" {
+		err = usagef("calc: --engine %s needs --fleet, --gpu or --gpu-memory", f.engine)
+	}
 	if err != nil || !ok {
 		return res, err
 	}
@@ -234,7 +274,84 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	lim := plan.MaxContext(f.batch)
 	conc := plan.MaxConcurrency(f.context)
 	res.Fits, res.MaxContextTokens, res.MaxContextUnbounded, res.MaxConcurrency = &fits, &lim.Tokens, &lim.Unbounded, &conc
+	if f.engine != "simple" {
+		eng, err := engineFor(f, fleet.accel)
+		if err != nil {
+			return res, err
+		}
+		est, err := eng.Estimate(arch, sc, fleet.shape)
+		if err != nil {
+			return res, err
+		}
+		res.Engine = &calcEngine{
+			Name: est.Engine, MaxModelLen: est.MaxModelLen, BlockSize: est.BlockSize, BudgetBytes: est.BudgetBytes,
+			WeightsBytes: est.WeightsBytes, ActivationBytes: est.ActivationBytes, NonTorchBytes: est.NonTorchBytes,
+			AvailableKVBytes: est.AvailableKVBytes, KVCacheTokens: est.KVCacheTokens, NumBlocks: est.NumBlocks,
+			MaxConcurrency: est.MaxConcurrency(est.MaxModelLen), MaxModelLenEstimate: est.MaxModelLenEstimate,
+			StartupError: est.StartupError, LogLines: est.LogLines,
+		}
+		if res.Engine.LogLines == nil {
+			res.Engine.LogLines = []string{}
+		}
+	}
 	return res, nil
+}
+
+// checkEngineFlags validates --engine and the settings that belong to it.
+func checkEngineFlags(f calcFlags, changed func(string) bool) error {
+	switch f.engine {
+	case "simple", "vllm", "sglang":
+	default:
+		return usagef("calc: unknown --engine %q (want vllm, sglang or simple)", f.engine)
+	}
+	for _, name := range []string{"gpu-memory-utilization", "max-num-batched-tokens", "block-size", "max-model-len", "kv-cache-memory"} {
+		if changed(name) && f.engine == "simple" {
+			return usagef("calc: --%s needs --engine vllm or sglang", name)
+		}
+	}
+	if changed("kv-cache-memory") && f.engine != "vllm" {
+		return usagef("calc: --kv-cache-memory needs --engine vllm")
+	}
+	if changed("gpu-memory-utilization") && !(f.gpuMemUtilization > 0 && f.gpuMemUtilization <= 1) {
+		return usagef("calc: --gpu-memory-utilization must be more than 0 and at most 1, got %g", f.gpuMemUtilization)
+	}
+	for _, v := range []struct {
+		name string
+		n    int64
+	}{{"max-num-batched-tokens", f.maxNumBatchedTokens}, {"block-size", f.blockSize}, {"max-model-len", f.maxModelLen}} {
+		if changed(v.name) && (v.n < 1 || v.n > spec.MaxContextTokens) {
+			return usagef("calc: --%s must be between 1 and %d, got %d", v.name, spec.MaxContextTokens, v.n)
+		}
+	}
+	return nil
+}
+
+// engineFor builds the engine profile of calc's flags for an accelerator.
+func engineFor(f calcFlags, accel string) (analysis.Engine, error) {
+	if f.engine == "sglang" {
+		return analysis.SGLang{MemFractionStatic: f.gpuMemUtilization, ChunkedPrefillSize: f.maxNumBatchedTokens,
+			PageSize: f.blockSize, ContextLen: f.maxModelLen}, nil
+	}
+	p := analysis.DefaultVLLM()
+	p.Accelerator = accel
+	if f.gpuMemUtilization > 0 {
+		p.GPUMemoryUtilization = f.gpuMemUtilization
+	}
+	p.MaxNumBatchedTokens, p.MaxModelLen = f.maxNumBatchedTokens, f.maxModelLen
+	if f.blockSize > 0 {
+		p.BlockSize = f.blockSize
+	}
+	if f.kvCacheMemory != "" {
+		b, err := units.ParseBytes(f.kvCacheMemory)
+		if err != nil {
+			return nil, usagef("calc: --kv-cache-memory: %v", err)
+		}
+		if b == 0 {
+			return nil, usagef("calc: --kv-cache-memory must be more than 0 bytes")
+		}
+		p.KVCacheMemoryBytes = b
+	}
+	return p, nil
 }
 
 type resolvedFleet struct {
@@ -344,6 +461,18 @@ func writeCalc(w io.Writer, r calcResult) error {
 		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d\n", units.Group(*r.MaxContextTokens), r.Batch)
 	}
 	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica\n", units.Group(*r.MaxConcurrency), units.Group(r.Context))
+	if e := r.Engine; e != nil {
+		fmt.Fprintf(&b, "As %s would start (per GPU of the binding stage):\n", e.Name)
+		fmt.Fprintf(&b, "  budget           %s: weights %s, activations %s, non-torch %s\n", gib(e.BudgetBytes), gib(e.WeightsBytes), gib(e.ActivationBytes), gib(e.NonTorchBytes))
+		fmt.Fprintf(&b, "  KV cache         %s, %s tokens in %s blocks of %d\n", gib(e.AvailableKVBytes), units.Group(e.KVCacheTokens), units.Group(e.NumBlocks), e.BlockSize)
+		fmt.Fprintf(&b, "  max concurrency  %.2f requests of %s tokens; longest request %s tokens\n", e.MaxConcurrency, units.Group(e.MaxModelLen), units.Group(e.MaxModelLenEstimate))
+		if e.StartupError != "" {
+			fmt.Fprintf(&b, "  would not start: %s\n", e.StartupError)
+		}
+		for _, l := range e.LogLines {
+			fmt.Fprintf(&b, "  log: %s\n", l)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

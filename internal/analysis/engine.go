@@ -1,0 +1,311 @@
+package analysis
+
+import (
+	"math"
+	"strconv"
+)
+
+// Engine is a serving engine's memory policy: given a model placed on a
+// fleet, it predicts the KV cache the engine allocates at startup and the
+// lines it logs about it. VLLM, SGLang and Simple implement it.
+type Engine interface {
+	// Name is the engine's short name: "vllm", "sglang" or "simple".
+	Name() string
+	// Estimate predicts the engine's startup numbers. It fails only when
+	// the fleet's shape or the profile's settings are impossible; a model
+	// that does not fit gives an estimate with StartupError set.
+	Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error)
+}
+
+// EngineEstimate is what an engine reports when it starts, per GPU of the
+// pipeline stage that limits the cache (the binding stage).
+type EngineEstimate struct {
+	// Engine is the name of the engine that made the estimate.
+	Engine string
+	// CapacityBytes is the per-GPU total the runtime reports.
+	CapacityBytes int64
+	// BudgetBytes is what the engine allows itself: vLLM's capacity ×
+	// gpu_memory_utilization, SGLang's mem_fraction_static × the memory
+	// free before loading, Simple's capacity less its runtime reserve.
+	BudgetBytes int64
+	// WeightsBytes is the weights on one GPU of the binding stage.
+	WeightsBytes int64
+	// ActivationBytes is the forward-pass reserve: vLLM's profiled
+	// activation peak (estimated), SGLang's (1 − mem_fraction_static) share.
+	ActivationBytes int64
+	// NonTorchBytes is memory outside the engine's tensor allocator that
+	// it charges against the budget (NCCL buffers, library workspaces), or
+	// for SGLang what is in use before it measures (CUDA context, NCCL).
+	NonTorchBytes int64
+	// CUDAGraphBytes is a CUDA-graph reserve taken from the budget.
+	CUDAGraphBytes int64
+	// AvailableKVBytes is the memory left for the KV cache on one GPU of
+	// the binding stage (vLLM's "Available KV cache memory"); negative when
+	// the weights and reserves alone do not fit.
+	AvailableKVBytes int64
+	// KVCacheTokens is vLLM's "GPU KV cache size" or SGLang's
+	// max_total_num_tokens (the full-attention pool for hybrid models).
+	KVCacheTokens int64
+	// NumBlocks is vLLM's num_gpu_blocks, or SGLang's pages of PageSize tokens.
+	NumBlocks int64
+	// BlockSize is the tokens per block (page) of the attention layers.
+	BlockSize int64
+	// SlidingTokens is SGLang's separate sliding-window pool, 0 without one.
+	SlidingTokens int64
+	// StateSlots is the number of sequences whose Mamba or linear-attention
+	// state fits (SGLang's max_mamba_cache_size), 0 for models without one.
+	StateSlots int64
+	// MaxModelLen is the context the estimate is made for (vLLM's
+	// max_model_len, SGLang's context_len).
+	MaxModelLen int64
+	// MaxModelLenEstimate is the longest context one request can have in
+	// the available memory, by the engine's own arithmetic.
+	MaxModelLenEstimate int64
+	// StartupError says why the engine would refuse to start, empty when
+	// it starts.
+	StartupError string
+	// LogLines are the startup lines about the cache, formatted as the
+	// engine prints them (without timestamps and process prefixes).
+	LogLines []string
+
+	demand requestDemand
+}
+
+// requestDemand prices one request in an estimate's cache units.
+type requestDemand struct {
+	// vLLM: the KV-cache groups sharing the block pool.
+	groups              []vllmGroupSpec
+	maxNumBatchedTokens int64
+	// SGLang: token pools and state slots.
+	fullTokens, swaTokens, swaWindow int64
+	stateSlots                       int64
+	// Simple: per-stage budgets and costs.
+	simple []simpleStage
+}
+
+type simpleStage struct {
+	budget int64
+	cost   seqCost
+}
+
+// MaxConcurrency is how many requests of maxModelLen tokens the cache
+// holds at once, as the engine computes it (vLLM's "Maximum concurrency
+// for L tokens per request"). It is 0 when nothing fits and never NaN or
+// infinite.
+func (e EngineEstimate) MaxConcurrency(maxModelLen int64) float64 {
+	if maxModelLen < 1 {
+		return 0
+	}
+	d := e.demand
+	switch {
+	case len(d.groups) > 0:
+		per := vllmBlocksPerRequest(d.groups, maxModelLen, d.maxNumBatchedTokens)
+		if per <= 0 || e.NumBlocks <= 0 {
+			return 0
+		}
+		return float64(e.NumBlocks) / float64(per)
+	case len(d.simple) > 0:
+		best := math.Inf(1)
+		for _, s := range d.simple {
+			if s.budget <= 0 {
+				return 0
+			}
+			if per := s.cost.bytes(maxModelLen); per > 0 {
+				best = math.Min(best, float64(s.budget)/float64(per))
+			}
+		}
+		if math.IsInf(best, 0) {
+			return 0
+		}
+		return best
+	}
+	c := math.Inf(1)
+	if d.fullTokens > 0 {
+		c = float64(d.fullTokens) / float64(maxModelLen)
+	}
+	if d.swaTokens > 0 && d.swaWindow > 0 {
+		c = math.Min(c, float64(d.swaTokens)/float64(min(maxModelLen, d.swaWindow)))
+	}
+	if d.stateSlots > 0 {
+		c = math.Min(c, float64(d.stateSlots))
+	}
+	if math.IsInf(c, 0) || math.IsNaN(c) {
+		return 0
+	}
+	return c
+}
+
+// groupDigits prints n with a comma every three digits, as Python's
+// format(n, ",") does: 1192160 → "1,192,160".
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}
+
+// gib2 prints bytes as GiB with two decimals, as the engines' "%.2f" does.
+func gib2(b float64) string { return strconv.FormatFloat(b/(1<<30), 'f', 2, 64) }
+
+// floorBytes converts a finite float byte count to int64, flooring and
+// saturating; NaN becomes 0.
+func floorBytes(v float64) int64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case v >= math.MaxInt64:
+		return math.MaxInt64
+	case v <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(math.Floor(v))
+}
+
+// activationElementBytes is the width of activations: 16-bit unless the
+// weights themselves are 32-bit.
+func activationElementBytes(w WeightScheme) int64 {
+	if w.Default.Bits >= 32 {
+		return 4
+	}
+	return 2
+}
+
+// forwardPeakBytes estimates the largest set of activation tensors alive
+// at once while layers [from, to) run a batch of tokens on one of tp
+// ranks. Within a layer the peak is at its widest point: the residual
+// stream and the normalised input (2 × hidden) plus, for the token mixer,
+// its input projection and output (QKV and the attention output; MLA's
+// query, latent and up-projected key/value; Mamba's and gated delta-net's
+// in-projections), or for the feed-forward part its up-projection and
+// activation (gate and up, 3 × intermediate, for gated MLPs; 2 × for
+// plain ones). A mixture of experts holds, per routed token copy, the
+// fused kernel's gate/up, activation and down-projection buffers
+// (3 × expert intermediate / tp + hidden) plus shared experts and router
+// logits. Everything is in the activation dtype of elem bytes.
+func (m *Model) forwardPeakBytes(from, to int, tokens, tp, elem int64) int64 {
+	if tp < 1 {
+		tp = 1
+	}
+	h := m.Hidden
+	var widest int64
+	for i := from; i < to; i++ {
+		l := &m.Layers[i]
+		var mixer int64
+		switch l.Kind {
+		case FullAttention, SlidingAttention, ChunkedAttention:
+			a := l.Attn
+			mixer = (a.Heads*a.HeadDim + 2*a.KVHeads*a.HeadDim + a.Heads*a.VHeadDim) / tp
+		case MLAAttention:
+			a := l.MLA
+			mixer = a.KVLoraRank + a.QKRopeHeadDim +
+				a.Heads*(2*(a.QKNopeHeadDim+a.QKRopeHeadDim)+a.QKNopeHeadDim+2*a.VHeadDim)/tp
+		case MambaMixer:
+			mb := l.Mamba
+			mixer = (2*mb.DInner + 2*mb.NGroups*mb.DState + mb.NHeads + mb.DInner) / tp
+		case LinearAttention:
+			la := l.Linear
+			key, val := la.KHeads*la.KHeadDim, la.VHeads*la.VHeadDim
+			mixer = (2*key + 2*val + 2*la.VHeads + val) / tp
+		}
+		f := l.FFN
+		var ffn int64
+		if f.Intermediate > 0 {
+			mats := int64(2)
+			if f.Gated {
+				mats = 3
+			}
+			ffn = mats * f.Intermediate / tp
+		}
+		if f.Experts > 0 {
+			per := f.TopK * (3*f.ExpertIntermediate/tp + h)
+			per += f.Experts
+			if f.SharedExperts > 0 {
+				per += 3 * f.SharedExperts * f.SharedIntermediate / tp
+			}
+			ffn += per
+		}
+		widest = max(widest, mixer, ffn)
+	}
+	return mulSat(mulSat(tokens, elem), 2*h+widest)
+}
+
+// samplerPeakBytes estimates the profile run's sampling step: the last
+// hidden states of all tokens stay alive while rows × vocab logits go
+// through the sampler at bytesPerLogit bytes each (see VLLM.NativeSampler).
+func (m *Model) samplerPeakBytes(tokens, rows, elem, bytesPerLogit int64) int64 {
+	return addSat(mulSat(mulSat(tokens, m.Hidden), elem), mulSat(mulSat(rows, m.VocabSize), bytesPerLogit))
+}
+
+// stageWeights is the weights one tensor-parallel rank holds for layers
+// [from, to), with the embeddings when first and the head when last.
+func (m *Model) stageWeights(w WeightScheme, tp int64, from, to int, first, last bool) int64 {
+	t := m.tallyRange(tp, from, to, first, last)
+	return w.Bytes(t.counts)
+}
+
+// Simple is kvplot's explicit-reserve policy (SimpleOverhead) seen as an
+// engine, so it can be compared with VLLM and SGLang: the KV budget is
+// what NewPlan leaves, and the cache holds budget ÷ bytes per token.
+type Simple struct {
+	Overhead SimpleOverhead
+	// MaxModelLen is the context the concurrency is reported for; 0 uses
+	// the model's MaxContext.
+	MaxModelLen int64
+}
+
+// Name implements Engine.
+func (Simple) Name() string { return "simple" }
+
+// Estimate implements Engine.
+func (p Simple) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
+	s.Overhead = p.Overhead
+	plan, err := NewPlan(m, s, f)
+	if err != nil {
+		return EngineEstimate{}, err
+	}
+	e := EngineEstimate{Engine: "simple", CapacityBytes: f.CapacityBytes, BlockSize: 1}
+	b := plan.Binding()
+	e.WeightsBytes, e.ActivationBytes, e.NonTorchBytes = b.WeightsBytes, b.ActivationBytes, b.RuntimeBytes
+	e.BudgetBytes = f.CapacityBytes - b.RuntimeBytes
+	e.AvailableKVBytes = b.KVBudgetBytes
+	e.KVCacheTokens = math.MaxInt64
+	for _, st := range plan.Stages {
+		e.demand.simple = append(e.demand.simple, simpleStage{budget: st.KVBudgetBytes, cost: st.cost})
+		per := st.cost.perToken
+		for _, w := range st.cost.windowed {
+			per += w.PerToken
+		}
+		switch {
+		case st.KVBudgetBytes <= 0:
+			e.KVCacheTokens = 0
+		case per > 0:
+			e.KVCacheTokens = min(e.KVCacheTokens, st.KVBudgetBytes/per)
+		}
+	}
+	if e.KVCacheTokens == math.MaxInt64 {
+		e.KVCacheTokens = 0
+	}
+	e.NumBlocks = e.KVCacheTokens
+	e.MaxModelLen = p.MaxModelLen
+	if e.MaxModelLen <= 0 {
+		e.MaxModelLen = m.MaxContext
+	}
+	lim := plan.MaxContext(1)
+	e.MaxModelLenEstimate = lim.Tokens
+	if !plan.Fits() {
+		e.StartupError = "the weights and reserves leave no memory for the KV cache"
+	}
+	return e, nil
+}
