@@ -162,7 +162,7 @@ func (c Bar) build() (optioner, error) {
 		Name:         CleanText(c.XName),
 		NameLocation: "middle",
 		NameGap:      28,
-		AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate"},
+		AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate", Interval: "0", Rotate: 30},
 	}
 	valAxis := eopts.YAxis{
 		Type: "value",

@@ -436,6 +436,9 @@ func (b *builder) modelPage(s *study) site.Page {
 		site.Table{ID: "fit", Caption: fmt.Sprintf("Scenario %d × %s tokens, per GPU (GiB)", set.ScenarioBatch, units.Group(set.ScenarioContext)),
 			Header: []string{"Fleet", "Verdict", "Capacity", "Weights", "KV cache", "Reserves", "KV budget"}, Rows: fitRows, DataName: "model-" + s.slug + "-fit"})
 
+	pg.Blocks = append(pg.Blocks, b.fitSection(s)...)
+	pg.Blocks = append(pg.Blocks, b.engineSection(s, ctxs)...)
+
 	// (3) Heatmap context × batch → per-GPU memory on one fleet.
 	if fi := b.heatmapFleet(s); fi >= 0 {
 		p := s.plans[fi].p
@@ -669,4 +672,123 @@ func (b *builder) about() site.Page {
 			Header: []string{"Accelerator", "Vendor", "Nameplate", "Runtime", "Bandwidth", "Runtime figure from"}, Rows: acc, DataName: "accelerators"},
 		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	return pg
+}
+
+// maxTP bounds the TP degrees the fit solvers try.
+const maxTP = 64
+
+// fitSection is the "what makes it fit" table: for every fleet where the
+// page's scenario does not fit, the cheapest change that does; and the
+// smallest tensor-parallel group of each accelerator that holds it.
+func (b *builder) fitSection(s *study) []site.Block {
+	c, set := b.c, b.c.Settings
+	arch := &s.m.Arch
+	var rows [][]string
+	for i, p := range s.plans {
+		if p.err != nil || p.p.Memory(set.ScenarioContext, set.ScenarioBatch).FreeBytes >= 0 {
+			continue
+		}
+		opts := analysis.FitOptions(arch, s.sc, c.AnalysisFleet(c.Fleets[i]), set.ScenarioContext, set.ScenarioBatch, maxTP)
+		fix, free := "none up to TP "+fmt.Sprint(maxTP), ""
+		for _, o := range opts {
+			if o.Fits {
+				fix, free = o.Change, gibText(o.FreeBytes)
+				break
+			}
+		}
+		rows = append(rows, []string{c.Fleets[i].Title, "short by " + gibText(-opts[0].FreeBytes) + " GiB", fix, free})
+	}
+	blocks := []site.Block{site.Text{Heading: "What makes it fit", ID: "what-fits",
+		Paragraphs: []string{fmt.Sprintf("For %d sequences of %s tokens, changes are tried cheapest first: an fp8 KV cache, int4 weights (embeddings, head and routers kept in bf16), both, then doubling tensor parallelism (more GPUs of the same kind).", set.ScenarioBatch, units.Group(set.ScenarioContext))}}}
+	if len(rows) > 0 {
+		blocks = append(blocks, site.Table{ID: "fit-changes", Caption: "Fleets where the scenario does not fit, and the cheapest change that makes it fit",
+			Header: []string{"Fleet", "As given", "Cheapest change", "Free after (GiB/GPU)"}, Rows: rows, DataName: "model-" + s.slug + "-fit-changes"})
+	} else {
+		blocks = append(blocks, site.Text{Paragraphs: []string{"The scenario fits on every fleet as given."}})
+	}
+	var smallest [][]string
+	for _, a := range c.Accelerators {
+		tp, ok := analysis.SmallestTP(arch, s.sc, a.RuntimeBytes, set.ScenarioContext, set.ScenarioBatch, maxTP)
+		cell := fmt.Sprintf("%d GPU(s), TP %d", tp, tp)
+		if !ok {
+			cell = fmt.Sprintf("more than %d", maxTP)
+		}
+		smallest = append(smallest, []string{a.Name, units.FormatGiB(a.RuntimeBytes), cell})
+	}
+	blocks = append(blocks, site.Table{ID: "smallest", Caption: "Smallest tensor-parallel group of each accelerator that holds the scenario",
+		Header: []string{"Accelerator", "Memory (runtime)", "Smallest group"}, Rows: smallest, DataName: "model-" + s.slug + "-smallest"})
+	return blocks
+}
+
+// engineSection compares what kvplot's simple policy, vLLM and SGLang
+// would give the KV cache on each fleet, and charts vLLM's concurrency
+// against context.
+func (b *builder) engineSection(s *study, ctxs []int64) []site.Block {
+	c, set := b.c, b.c.Settings
+	arch := &s.m.Arch
+	maxLen := arch.MaxContext
+	if maxLen == 0 {
+		maxLen = set.ScenarioContext
+	}
+	bar := charts.Bar{ID: "engineTokens", Title: "KV cache tokens by engine", Subtitle: "per replica; 0: the engine would not start",
+		XName: "fleet", YName: "KV cache", YUnit: "K tokens"}
+	line := charts.Line{ID: "engineCapacity", Title: "vLLM max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
+		XName: "max_model_len (tokens)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
+	engines := []string{"simple", "vllm", "sglang"}
+	vals := make([][]float64, len(engines))
+	var rows [][]string
+	var raw [][]any
+	for i, f := range c.Fleets {
+		if s.plans[i].err != nil {
+			continue
+		}
+		a, _ := c.Accelerator(f.Accelerator)
+		fl := c.AnalysisFleet(f)
+		bar.Categories = append(bar.Categories, f.Title)
+		row := []string{f.Title}
+		r := []any{f.Name}
+		var vllmLine string
+		for j, e := range []analysis.Engine{
+			analysis.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
+			analysis.VLLM{Accelerator: a.Name, MaxModelLen: maxLen},
+			analysis.SGLang{ContextLen: maxLen},
+		} {
+			est, err := e.Estimate(arch, s.sc, fl)
+			tokens := est.KVCacheTokens
+			if err != nil || est.StartupError != "" {
+				tokens = 0
+			}
+			vals[j] = append(vals[j], math.Round(float64(tokens)/1024*10)/10)
+			row = append(row, units.Group(tokens))
+			r = append(r, tokens)
+			if j == 1 {
+				if tokens > 0 {
+					vllmLine = fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
+					conc := make([]float64, len(ctxs))
+					for k, ctx := range ctxs {
+						conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
+					}
+					line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
+				} else {
+					vllmLine = "would not start: " + est.StartupError
+				}
+			}
+		}
+		rows = append(rows, append(row, vllmLine))
+		raw = append(raw, append(r, vllmLine))
+	}
+	for j, e := range engines {
+		bar.Series = append(bar.Series, charts.Series{Name: e, Values: vals[j]})
+	}
+	blocks := []site.Block{site.Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines",
+		Paragraphs: []string{fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s: vLLM 0.10 (gpu_memory_utilization 0.9, activation peak of a profiling pass, blocks of 16 tokens), SGLang (mem_fraction_static heuristic by GPU size and TP). The same model and GPUs can differ by 2× between engines.", units.Group(maxLen))}}}
+	if len(bar.Categories) > 0 {
+		blocks = append(blocks, site.Figure{Chart: bar})
+		if len(line.Series) > 0 {
+			blocks = append(blocks, site.Figure{Chart: line})
+		}
+		blocks = append(blocks, site.Table{ID: "engine-table", Caption: "KV cache tokens per replica by engine",
+			Header: []string{"Fleet", "simple", "vLLM", "SGLang", "vLLM KV memory per GPU"}, Rows: rows, Raw: raw, DataName: "model-" + s.slug + "-engines"})
+	}
+	return blocks
 }
