@@ -6,6 +6,8 @@
 //
 //	kvplot calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]]
 //	            [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--json]
+//	            [--engine simple|vllm|sglang] [--gpu-memory-utilization F] [--max-num-batched-tokens N]
+//	            [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]
 //	kvplot report [--specs DIR]
 //	kvplot validate [--specs DIR]
 //	kvplot build [--specs DIR] [--out DIR] [--standalone]
