@@ -128,6 +128,27 @@ func snapshot(t *testing.T, dir string) string {
 // link resolving. Screenshots of the index and a model page go to
 // $KVPLOT_SCREENSHOT_DIR when set.
 func TestSiteInBrowser(t *testing.T) {
+	requireBrowser(t)
+	files, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, pages := checkInBrowser(t, files, os.Getenv("KVPLOT_SCREENSHOT_DIR"))
+	var worst time.Duration
+	charts := 0
+	for _, p := range rep.Pages {
+		worst = max(worst, p.RenderTime)
+		charts += len(p.Charts)
+	}
+	if charts < 3*len(pages)/2 {
+		t.Errorf("only %d charts drawn on %d pages", charts, len(pages))
+	}
+	t.Logf("%d pages, %d charts drawn; slowest page drawn in %v", len(rep.Pages), charts, worst)
+}
+
+// requireBrowser skips a test without Chromium, except in CI, where it fails.
+func requireBrowser(t *testing.T) {
+	t.Helper()
 	if _, err := sitetest.FindChromium(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("CI needs chromium: %v", err)
@@ -137,10 +158,14 @@ func TestSiteInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	files, err := buildSite(defaultSpecs, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// checkInBrowser writes a rendered site to a temporary out/ and checks
+// every HTML page of it in Chromium (index first, so that it and the
+// first model page are the ones screenshot). It fails the test on any
+// problem the checker reports.
+func checkInBrowser(t *testing.T, files site.Files, screenshotDir string) (sitetest.Report, []string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
 	if err := site.WriteDir(out, files, site.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -152,22 +177,12 @@ func TestSiteInBrowser(t *testing.T) {
 		}
 	}
 	sort.Strings(pages)
-	// index first, then a model page, so both are screenshot
 	sort.SliceStable(pages, func(i, j int) bool { return pages[i] == "index.html" && pages[j] != "index.html" })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	rep, err := sitetest.CheckSite(ctx, out, pages, os.Getenv("KVPLOT_SCREENSHOT_DIR"))
+	rep, err := sitetest.CheckSite(ctx, out, pages, screenshotDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var worst time.Duration
-	charts := 0
-	for _, p := range rep.Pages {
-		worst = max(worst, p.RenderTime)
-		charts += len(p.Charts)
-	}
-	if charts < 3*len(pages)/2 {
-		t.Errorf("only %d charts drawn on %d pages", charts, len(pages))
-	}
-	t.Logf("%d pages, %d charts drawn; slowest page drawn in %v", len(rep.Pages), charts, worst)
+	return rep, pages
 }
