@@ -28,6 +28,10 @@ type Accelerator struct {
 	BandwidthText  string
 	Source         string
 	File           string
+	// Line and Col locate the accelerator's entry in File.
+	Line, Col int
+	field     string // "accelerators[i]"
+	namePos   position
 }
 
 // Fleet is a named deployment.
@@ -36,6 +40,28 @@ type Fleet struct {
 	Accelerator              string // accelerator ID
 	Count, TP, PP            int64
 	File                     string
+	// Line and Col locate the fleet's entry in File.
+	Line, Col int
+	field     string // "fleets[i]"
+	accelPos  position
+	tpPos     position
+	ppPos     position
+	titlePos  position
+}
+
+// position is a line and column in a spec file, 0 when unknown.
+type position struct{ line, col int }
+
+func posOf(n *yaml.Node) position {
+	if n == nil {
+		return position{}
+	}
+	return position{n.Line, n.Column}
+}
+
+// at returns a problem in file p at pos.
+func at(p string, pos position, field, format string, args ...any) Problem {
+	return Problem{Path: p, Line: pos.line, Col: pos.col, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Catalog is a whole spec directory.
@@ -61,7 +87,19 @@ func LoadCatalog(dir string) (*Catalog, error) {
 		return nil, Problems{{Path: dir, Message: readError(err)}}
 	}
 	if !st.IsDir() {
-		return nil, Problems{{Path: dir, Message: "not a directory"}}
+		return nil, Problems{{Path: dir, Message: "not a directory: --specs wants a spec directory holding models/, accelerators.yaml and fleets.yaml"}}
+	}
+	if empty, err := isEmptyDir(dir); err != nil {
+		return nil, Problems{{Path: dir, Message: readError(err)}}
+	} else if empty {
+		return nil, Problems{{Path: dir, Message: "spec directory is empty: it needs models/, accelerators.yaml and fleets.yaml (site.yaml is optional)"}}
+	}
+	for _, name := range []string{"accelerators", "fleets", "site"} {
+		for _, ext := range []string{".yml", ".json"} {
+			if _, err := os.Stat(filepath.Join(dir, name+ext)); err == nil {
+				all = append(all, Problem{Path: filepath.Join(dir, name+ext), Message: fmt.Sprintf("kvplot reads %s.yaml, not %s%s: rename it", name, name, ext)})
+			}
+		}
 	}
 	modelDir := filepath.Join(dir, "models")
 	entries, err := os.ReadDir(modelDir)
@@ -92,35 +130,34 @@ func LoadCatalog(dir string) (*Catalog, error) {
 			continue
 		}
 		if prev, dup := bySlug[m.Slug]; dup {
-			all = append(all, Problem{Path: p, Message: fmt.Sprintf("model %q is also defined in %s", m.Slug, prev)})
+			all = append(all, Problem{Path: p, Message: fmt.Sprintf("model %q is also defined in %s (a model's name is its file name without extension)", m.Slug, prev)})
 			continue
 		}
 		if prev, dup := byName[strings.ToLower(m.Name)]; dup {
-			all = append(all, Problem{Path: p, Field: "name", Message: fmt.Sprintf("model name %q is also used by %s", m.Name, prev)})
+			all = append(all, at(p, m.namePos, "name", "model name %q is also used by %s", m.Name, prev))
 			continue
 		}
 		bySlug[m.Slug], byName[strings.ToLower(m.Name)] = p, p
 		c.Models = append(c.Models, m)
 	}
 
-	c.Accelerators = loadList(filepath.Join(dir, "accelerators.yaml"), "accelerators", &all, parseAccelerator)
-	c.Fleets = loadList(filepath.Join(dir, "fleets.yaml"), "fleets", &all, parseFleet)
-	ids := map[string]Accelerator{}
+	accels, declaredAccels, accelsReadable := loadList(filepath.Join(dir, "accelerators.yaml"), "accelerators", &all, parseAccelerator)
+	c.Accelerators = accels
+	c.Fleets, _, _ = loadList(filepath.Join(dir, "fleets.yaml"), "fleets", &all, parseFleet)
+	all = append(all, uniqueNames(c.Accelerators, func(a Accelerator) (string, string, position, string) {
+		return a.Name, a.File, a.namePos, a.field + ".name"
+	}, "accelerator name")...)
+	all = append(all, uniqueNames(c.Fleets, func(f Fleet) (string, string, position, string) {
+		return f.Title, f.File, f.titlePos, f.field + ".title"
+	}, "fleet title")...)
+	var accelIDs []string
 	for _, a := range c.Accelerators {
-		ids[a.ID] = a
+		accelIDs = append(accelIDs, a.ID)
 	}
+	sort.Strings(accelIDs)
 	for _, fl := range c.Fleets {
-		if _, ok := ids[fl.Accelerator]; !ok && fl.Accelerator != "" {
-			var known []string
-			for id := range ids {
-				known = append(known, id)
-			}
-			sort.Strings(known)
-			msg := fmt.Sprintf("fleet %q: unknown accelerator %q", fl.Name, fl.Accelerator)
-			if s := suggest(fl.Accelerator, known); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			all = append(all, Problem{Path: fl.File, Field: "accelerator", Message: msg})
+		if _, ok := c.Accelerator(fl.Accelerator); !ok && fl.Accelerator != "" && accelsReadable && !declaredAccels[fl.Accelerator] {
+			all = append(all, at(fl.File, fl.accelPos, fl.field+".accelerator", "unknown accelerator %q%s", fl.Accelerator, didYouMean(fl.Accelerator, accelIDs, "accelerators.yaml")))
 		}
 	}
 	s, ps := LoadSettings(filepath.Join(dir, "site.yaml"))
@@ -135,16 +172,68 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	return c, nil
 }
 
+// isEmptyDir reports whether dir holds nothing but hidden files.
+func isEmptyDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// uniqueNames reports display names used twice (case-insensitive): charts
+// and tables tell entries apart by them.
+func uniqueNames[T any](list []T, get func(T) (name, file string, pos position, field string), what string) Problems {
+	var ps Problems
+	seen := map[string]position{}
+	for _, v := range list {
+		name, file, pos, field := get(v)
+		key := strings.ToLower(strings.TrimSpace(name))
+		if key == "" {
+			continue
+		}
+		if prev, dup := seen[key]; dup {
+			ps = append(ps, at(file, pos, field, "%s %q is also used at line %d", what, name, prev.line))
+			continue
+		}
+		seen[key] = pos
+	}
+	return ps
+}
+
+// didYouMean is a suggestion for an unknown reference: the closest known
+// name, or the list of known names when there are few, or where they live.
+func didYouMean(s string, known []string, where string) string {
+	if g := suggest(s, known); g != "" {
+		return fmt.Sprintf(" (did you mean %q?)", g)
+	}
+	switch {
+	case len(known) == 0:
+		return fmt.Sprintf(" (%s defines none)", where)
+	case len(known) <= 8:
+		return fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
+	}
+	return fmt.Sprintf(" (not in %s)", where)
+}
+
 // loadList reads a file holding one top-level list under key.
-func loadList[T any](p, key string, all *Problems, parse func(*file, *obj) (T, bool)) []T {
+// It also returns every id (or name) the file declares, valid or not, and
+// whether the list itself could be read: references to a declared but
+// invalid entry, or into an unreadable file, are not reported again.
+func loadList[T any](p, key string, all *Problems, parse func(*file, *obj) (T, bool)) (out []T, declared map[string]bool, readable bool) {
+	declared = map[string]bool{}
 	data, err := os.ReadFile(p)
 	if err != nil {
 		*all = append(*all, Problem{Path: p, Message: readError(err)})
-		return nil
+		return nil, declared, false
 	}
 	f := &file{path: p}
 	root := f.parse(data)
-	var out []T
 	if root != nil {
 		o := f.object(root, "")
 		o.strict(key)
@@ -155,19 +244,30 @@ func loadList[T any](p, key string, all *Problems, parse func(*file, *obj) (T, b
 		case ok && list.Kind != yaml.SequenceNode:
 			f.errorf(list, key, "must be a list, got %s", kindName(list))
 		case ok:
+			readable = true
 			if len(list.Content) == 0 {
 				f.errorf(list, key, "must not be empty")
 			}
-			seen := map[string]int{}
+			if len(list.Content) > maxListEntries {
+				f.errorf(list, key, "has %d entries; at most %d", len(list.Content), maxListEntries)
+				break
+			}
+			type seenAt struct {
+				i    int
+				line int
+			}
+			seen := map[string]seenAt{}
 			for i, e := range list.Content {
 				item := f.object(e, fmt.Sprintf("%s[%d].", key, i))
+				idField, idNode := item.field("id", "name")
 				id, _ := item.str("id", "name")
 				if id != "" {
+					declared[id] = true
 					if prev, dup := seen[id]; dup {
-						f.errorf(e, fmt.Sprintf("%s[%d]", key, i), "%q is defined twice (also at %s[%d])", id, key, prev)
+						f.errorf(idNode, fmt.Sprintf("%s[%d].%s", key, i, idField), "%q is defined twice (also %s[%d] at line %d)", id, key, prev.i, prev.line)
 						continue
 					}
-					seen[id] = i
+					seen[id] = seenAt{i, idNode.Line}
 				}
 				if v, ok := parse(f, item); ok {
 					out = append(out, v)
@@ -176,8 +276,11 @@ func loadList[T any](p, key string, all *Problems, parse func(*file, *obj) (T, b
 		}
 	}
 	*all = append(*all, f.problems...)
-	return out
+	return out, declared, readable
 }
+
+// maxListEntries bounds the accelerators and fleets a spec set may define.
+const maxListEntries = 1000
 
 var slugRe = func(s string) bool {
 	if s == "" || len(s) > 100 {
@@ -194,24 +297,34 @@ var slugRe = func(s string) bool {
 func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	before := len(f.problems)
 	o.strict(accelFields...)
-	a := Accelerator{File: f.path}
+	a := Accelerator{File: f.path, field: strings.TrimSuffix(o.prefix, ".")}
+	if o.n != nil {
+		a.Line, a.Col = o.n.Line, o.n.Column
+	}
 	a.ID = requireStr(f, o, "id")
 	if a.ID != "" && !slugRe(a.ID) {
 		f.errorf(o.vals["id"], o.prefix+"id", "must be a slug of lowercase letters, digits, '-', '.' or '_', got %q", a.ID)
 	}
 	a.Name = requireStr(f, o, "name")
+	a.namePos = posOf(o.pos("name"))
 	a.Vendor, _ = o.str("vendor")
 	a.Class, _ = o.str("class")
 	if a.Class != "" && a.Class != "datacenter" && a.Class != "workstation" && a.Class != "consumer" {
 		f.errorf(o.vals["class"], o.prefix+"class", "must be datacenter, workstation or consumer, got %q", a.Class)
 	}
-	a.NameplateText = requireStr(f, o, "memory")
-	if a.NameplateText != "" {
-		a.NameplateBytes = sizeField(f, o, "memory", a.NameplateText)
+	text, present := sizeText(f, o, "memory", " GB")
+	if !present {
+		f.errorf(o.n, o.prefix+"memory", "missing")
 	}
-	if rt, ok := o.str("runtime_memory"); ok {
+	a.NameplateText = text
+	if text != "" {
+		a.NameplateBytes = sizeField(f, o, "memory", text)
+	}
+	if rt, present := sizeText(f, o, "runtime_memory", " GiB"); present {
 		a.RuntimeText = rt
-		a.RuntimeBytes = sizeField(f, o, "runtime_memory", rt)
+		if rt != "" {
+			a.RuntimeBytes = sizeField(f, o, "runtime_memory", rt)
+		}
 		if a.NameplateBytes > 0 && a.RuntimeBytes > a.NameplateBytes*11/10 {
 			f.errorf(o.vals["runtime_memory"], o.prefix+"runtime_memory", "%s is more than the nameplate %s", rt, a.NameplateText)
 		}
@@ -222,11 +335,14 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	if s, ok := o.str("runtime_memory_source"); ok {
 		a.RuntimeSource = s
 	}
-	if bw, ok := o.str("bandwidth"); ok {
+	if bw, ok := sizeText(f, o, "bandwidth", " GB/s"); ok && bw != "" {
 		a.BandwidthText = bw
 		b, err := units.ParseBandwidth(bw)
-		if err != nil {
+		switch {
+		case err != nil:
 			f.errorf(o.vals["bandwidth"], o.prefix+"bandwidth", "%v", err)
+		case b == 0:
+			f.errorf(o.vals["bandwidth"], o.prefix+"bandwidth", "must be more than 0 bytes per second (leave it out if unknown)")
 		}
 		a.BandwidthBytes = b
 	}
@@ -236,21 +352,48 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	return a, len(f.problems) == before
 }
 
+// sizeText reads a size or bandwidth field: a string with a unit. A bare
+// number gets a message showing the unit to add.
+func sizeText(f *file, o *obj, name, unit string) (text string, present bool) {
+	_, v := o.field(name)
+	if v == nil {
+		return "", false
+	}
+	if v.Kind == yaml.ScalarNode && (v.Tag == "!!int" || v.Tag == "!!float") {
+		f.errorf(v, o.prefix+name, "%s has no unit: write e.g. %q (GB is 10^9 bytes, GiB is 2^30 bytes)", v.Value, v.Value+unit)
+		return "", true
+	}
+	s, ok := o.str(name)
+	if ok && strings.TrimSpace(s) == "" {
+		f.errorf(v, o.prefix+name, "must not be empty")
+		return "", true
+	}
+	return s, true
+}
+
+// minAcceleratorBytes is the smallest accelerator memory kvplot accepts:
+// anything below 1 MiB is a missing or mistaken unit.
+const minAcceleratorBytes = 1 << 20
+
 func sizeField(f *file, o *obj, name, text string) int64 {
 	b, err := units.ParseBytes(text)
 	if err != nil {
 		f.errorf(o.vals[name], o.prefix+name, "%v", err)
 		return 0
 	}
-	if b == 0 {
-		f.errorf(o.vals[name], o.prefix+name, "must be more than 0 bytes")
+	switch {
+	case b == 0:
+		f.errorf(o.vals[name], o.prefix+name, "must be more than 0 bytes, got %q", text)
+	case b < minAcceleratorBytes:
+		f.errorf(o.vals[name], o.prefix+name, "%q is %d bytes, less than 1 MiB: is the unit right (e.g. 80 GB)?", text, b)
+		return 0
 	}
 	return b
 }
 
 func requireStr(f *file, o *obj, name string) string {
 	s, ok := o.str(name)
-	if !ok && o.firstPresent(name) == "" {
+	if !ok && !o.has(name) {
 		f.errorf(o.n, o.prefix+name, "missing")
 	} else if ok && strings.TrimSpace(s) == "" {
 		f.errorf(o.vals[name], o.prefix+name, "must not be empty")
@@ -261,7 +404,12 @@ func requireStr(f *file, o *obj, name string) string {
 func parseFleet(f *file, o *obj) (Fleet, bool) {
 	before := len(f.problems)
 	o.strict(fleetFields...)
-	fl := Fleet{File: f.path, TP: 1, PP: 1, Count: 1}
+	fl := Fleet{File: f.path, TP: 1, PP: 1, Count: 1, field: strings.TrimSuffix(o.prefix, ".")}
+	if o.n != nil {
+		fl.Line, fl.Col = o.n.Line, o.n.Column
+	}
+	fl.accelPos, fl.tpPos, fl.ppPos = posOf(o.valueNode("accelerator")), posOf(o.valueNode("tp")), posOf(o.valueNode("pp"))
+	fl.titlePos = posOf(o.pos("title"))
 	fl.Name = requireStr(f, o, "name")
 	if fl.Name != "" && !slugRe(fl.Name) {
 		f.errorf(o.vals["name"], o.prefix+"name", "must be a slug of lowercase letters, digits, '-', '.' or '_', got %q", fl.Name)
@@ -272,20 +420,27 @@ func parseFleet(f *file, o *obj) (Fleet, bool) {
 	}
 	fl.Description, _ = o.str("description")
 	fl.Accelerator = requireStr(f, o, "accelerator")
-	if n, ok := o.integer(1, 1<<20, "count"); ok {
+	if n, ok := o.integer(1, MaxFleetAccelerators, "count"); ok {
 		fl.Count = n
 	}
-	if n, ok := o.integer(1, 4096, "tp"); ok {
+	if n, ok := o.integer(1, MaxParallel, "tp"); ok {
 		fl.TP = n
 	}
-	if n, ok := o.integer(1, 4096, "pp"); ok {
+	if n, ok := o.integer(1, MaxParallel, "pp"); ok {
 		fl.PP = n
 	}
-	if fl.Count%(fl.TP*fl.PP) != 0 {
+	if len(f.problems) == before && fl.Count%(fl.TP*fl.PP) != 0 {
 		f.errorf(o.pos("count"), o.prefix+"count", "%d accelerators is not a multiple of tp×pp = %d", fl.Count, fl.TP*fl.PP)
 	}
 	return fl, len(f.problems) == before
 }
+
+// Fleet limits: a fleet holds at most MaxFleetAccelerators accelerators,
+// split at most MaxParallel ways by tensor or pipeline parallelism.
+const (
+	MaxFleetAccelerators = int64(1) << 20
+	MaxParallel          = int64(4096)
+)
 
 // Accelerator returns the accelerator with the given ID.
 func (c *Catalog) Accelerator(id string) (Accelerator, bool) {
@@ -346,29 +501,109 @@ func (c *Catalog) orderModels() {
 
 func (c *Catalog) checkSettingsRefs() Problems {
 	var ps Problems
-	s := c.Settings
-	p := s.File
-	for _, slug := range s.ModelOrder {
-		if _, ok := c.Model(slug); !ok {
-			ps = append(ps, Problem{Path: p, Field: "models", Message: fmt.Sprintf("unknown model %q", slug)})
-		}
+	var models, fleets []string
+	for _, m := range c.Models {
+		models = append(models, m.Slug)
 	}
-	if s.Report.DetailModel != "" {
-		if _, ok := c.Model(s.Report.DetailModel); !ok {
-			ps = append(ps, Problem{Path: p, Field: "report.detail_model", Message: fmt.Sprintf("unknown model %q", s.Report.DetailModel)})
-		}
+	for _, f := range c.Fleets {
+		fleets = append(fleets, f.Name)
 	}
-	if s.Report.CompareFleet != "" {
-		if _, ok := c.Fleet(s.Report.CompareFleet); !ok {
-			ps = append(ps, Problem{Path: p, Field: "report.compare_fleet", Message: fmt.Sprintf("unknown fleet %q", s.Report.CompareFleet)})
-		}
-	}
-	if s.HeatmapFleet != "" {
-		if _, ok := c.Fleet(s.HeatmapFleet); !ok {
-			ps = append(ps, Problem{Path: p, Field: "heatmap_fleet", Message: fmt.Sprintf("unknown fleet %q", s.HeatmapFleet)})
+	sort.Strings(models)
+	sort.Strings(fleets)
+	for _, r := range c.Settings.refs {
+		switch r.kind {
+		case "model":
+			if _, ok := c.Model(r.value); !ok {
+				ps = append(ps, at(c.Settings.File, r.pos, r.field, "unknown model %q%s", r.value, didYouMean(r.value, models, "models/")))
+			}
+		case "fleet":
+			if _, ok := c.Fleet(r.value); !ok {
+				ps = append(ps, at(c.Settings.File, r.pos, r.field, "unknown fleet %q%s", r.value, didYouMean(r.value, fleets, "fleets.yaml")))
+			}
 		}
 	}
 	return ps
+}
+
+// SuggestModel returns the catalog model closest to s (by slug or name)
+// when s looks like a misspelling of it, or "".
+func (c *Catalog) SuggestModel(s string) string {
+	var names []string
+	for _, m := range c.Models {
+		names = append(names, m.Slug)
+	}
+	sort.Strings(names)
+	return suggest(s, names)
+}
+
+// placementProblem says why fleet f cannot serve model m, or nil.
+func (c *Catalog) placementProblem(m Model, f Fleet) *Problem {
+	if msg := TPProblem(&m.Arch, f.TP); msg != "" {
+		p := at(f.File, f.tpPos, f.field+".tp", "%s of model %q", msg, m.Slug)
+		return &p
+	}
+	if n := int64(len(m.Arch.Layers)); f.PP > n {
+		p := at(f.File, f.ppPos, f.field+".pp", "pp %d is more than the %d layers of model %q", f.PP, n, m.Slug)
+		return &p
+	}
+	return nil
+}
+
+// CheckFleets reports each fleet that cannot serve a model of the catalog:
+// a tensor-parallel degree that does not split the model's heads (see
+// TPProblem) or more pipeline stages than layers. Fleets are shared by all
+// models, so LoadCatalog does not fail on these: a page shows such a pair as
+// not applicable, and Plan returns the same problem for one pair.
+func (c *Catalog) CheckFleets() Problems {
+	var ps Problems
+	for _, f := range c.Fleets {
+		for _, m := range c.Models {
+			if p := c.placementProblem(m, f); p != nil {
+				ps = append(ps, *p)
+			}
+		}
+	}
+	sortProblems(ps)
+	return ps
+}
+
+// TPProblem says why tensor parallelism of degree tp cannot split model m
+// the way serving engines (vLLM, SGLang) need, or "" when it can: tp must
+// divide the attention heads (and the heads of latent, linear-attention and
+// Mamba-2 mixers), and either divide the KV heads or be a multiple of them
+// (each KV head is then replicated).
+func TPProblem(m *analysis.Model, tp int64) string {
+	if tp <= 1 {
+		return ""
+	}
+	divides := func(n int64) bool { return n > 0 && n%tp == 0 }
+	for _, l := range m.Layers {
+		switch l.Kind {
+		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
+			if !divides(l.Attn.Heads) {
+				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.Attn.Heads)
+			}
+			kv := l.Attn.KVHeads
+			if kv > 0 && kv%tp != 0 && tp%kv != 0 {
+				return fmt.Sprintf("tp %d neither divides nor is a multiple of the %d KV heads", tp, kv)
+			}
+		case analysis.MLAAttention:
+			if !divides(l.MLA.Heads) {
+				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.MLA.Heads)
+			}
+		case analysis.LinearAttention:
+			for _, h := range []int64{l.Linear.KHeads, l.Linear.VHeads} {
+				if h > 0 && h%tp != 0 {
+					return fmt.Sprintf("tp %d does not divide the %d linear-attention heads", tp, h)
+				}
+			}
+		case analysis.MambaMixer:
+			if l.Mamba.Version == 2 && l.Mamba.NHeads > 0 && l.Mamba.NHeads%tp != 0 {
+				return fmt.Sprintf("tp %d does not divide the %d Mamba heads", tp, l.Mamba.NHeads)
+			}
+		}
+	}
+	return ""
 }
 
 // Scenario is how the catalog's settings serve model m: the model's own
@@ -388,7 +623,12 @@ func ScenarioFor(m Model, s Settings) analysis.Scenario {
 	return analysis.Scenario{Weights: w, KV: s.KVDType, Overhead: s.Overhead}
 }
 
-// Plan places model m on fleet f with the catalog's settings.
+// Plan places model m on fleet f with the catalog's settings. It fails with
+// Problems, at the fleet's tp or pp line, when the fleet cannot split the
+// model (see CheckFleets).
 func (c *Catalog) Plan(m Model, f Fleet) (analysis.Plan, error) {
+	if p := c.placementProblem(m, f); p != nil {
+		return analysis.Plan{}, Problems{*p}
+	}
 	return analysis.NewPlan(&m.Arch, c.Scenario(m), c.AnalysisFleet(f))
 }

@@ -120,10 +120,16 @@ func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
 	} else {
 		o.checkMisspelt()
 	}
+	if !interpretable(f, o) {
+		return analysis.Model{}, false
+	}
 	if tc, ok := o.vals["text_config"]; ok && tc.Kind == yaml.MappingNode {
 		text := f.object(tc, o.prefix+"text_config.")
 		if !strict {
 			text.checkMisspelt()
+		}
+		if !interpretable(f, text) {
+			return analysis.Model{}, false
 		}
 		m, ok := interpretText(f, text)
 		if ok {
@@ -136,6 +142,57 @@ func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
 	}
 	m, ok := interpretText(f, o)
 	return m, ok && len(f.problems) == before
+}
+
+// coreFields are the fields every model needs, in the words of a message.
+const coreFields = "vocab_size, hidden_size, num_hidden_layers, num_attention_heads and intermediate_size (or their aliases)"
+
+// unsupported names model_types kvplot cannot interpret, with what they are.
+var unsupported = map[string]string{}
+
+func init() {
+	for kind, types := range map[string][]string{
+		"an encoder-decoder model": {"t5", "mt5", "umt5", "longt5", "bart", "mbart", "pegasus", "pegasus_x", "marian", "whisper",
+			"switch_transformers", "fsmt", "prophetnet", "m2m_100", "nllb-moe", "blenderbot", "blenderbot-small", "led",
+			"bigbird_pegasus", "plbart", "seamless_m4t", "encoder-decoder", "speech-encoder-decoder", "vision-encoder-decoder"},
+		"an encoder-only model": {"bert", "roberta", "xlm-roberta", "xlm-roberta-xl", "distilbert", "albert", "electra",
+			"deberta", "deberta-v2", "camembert", "mpnet", "modernbert", "xlm", "ernie", "nomic_bert", "bert-generation"},
+		"a vision or audio model": {"vit", "clip", "clip_vision_model", "siglip", "siglip_vision_model", "dinov2", "convnext",
+			"resnet", "swin", "beit", "sam", "detr", "wav2vec2", "hubert", "wavlm", "yolos"},
+	} {
+		for _, t := range types {
+			unsupported[t] = kind
+		}
+	}
+}
+
+// interpretable rejects configs of model kinds kvplot does not read, with
+// one message naming what kvplot needs, instead of one per missing field.
+func interpretable(f *file, o *obj) bool {
+	mt, _ := o.str("model_type")
+	if kind, ok := unsupported[mt]; ok {
+		f.errorf(o.vals["model_type"], o.prefix+"model_type", "kvplot cannot interpret %q (%s): it reads decoder-only language models and needs %s", mt, kind, coreFields)
+		return false
+	}
+	if ed, _ := o.boolean("is_encoder_decoder"); ed {
+		f.errorf(o.vals["is_encoder_decoder"], o.prefix+"is_encoder_decoder", "kvplot cannot interpret an encoder-decoder model: it reads decoder-only language models and needs %s", coreFields)
+		return false
+	}
+	if cls, ok := o.str("_class_name"); ok {
+		f.errorf(o.vals["_class_name"], o.prefix+"_class_name", "kvplot cannot interpret %q (a diffusers config): it reads decoder-only language models and needs %s", cls, coreFields)
+		return false
+	}
+	if families[mt].defaults == nil && o.firstPresent("text_config") == "" && o.firstPresent(
+		"vocab_size", "padded_vocab_size", "n_vocab", "hidden_size", "n_embd", "d_model",
+		"num_hidden_layers", "n_layer", "num_layers", "n_layers") == "" {
+		what := "the file"
+		if o.prefix != "" {
+			what = strings.TrimSuffix(o.prefix, ".")
+		}
+		f.errorf(o.n, strings.TrimSuffix(o.prefix, "."), "not a model config kvplot can read: %s gives none of vocab_size, hidden_size or num_hidden_layers; kvplot needs %s", what, coreFields)
+		return false
+	}
+	return true
 }
 
 // checkMisspelt flags a field that is one edit away from a field kvplot
@@ -151,7 +208,7 @@ func (o *obj) checkMisspelt() {
 			continue
 		}
 		for _, want := range hfFields {
-			if len(want) >= 8 && editDistance(k, want) == 1 && !o.has(want) {
+			if len(want) >= 8 && abs(len(k)-len(want)) <= 1 && editDistance(k, want) == 1 && !o.has(want) {
 				o.f.errorf(o.keys[k], o.prefix+k, "unknown field (did you mean %q?)", want)
 				break
 			}
@@ -189,12 +246,12 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 	o.defaults = fam.defaults
 	var m analysis.Model
 	need := func(name string, v int64, ok bool, aliases ...string) int64 {
-		if !ok && o.firstPresent(aliases...) == "" {
-			what := "a known model_type"
+		if !ok && !o.has(aliases...) {
+			what := ""
 			if mt != "" {
-				what = fmt.Sprintf("model_type %q", mt)
+				what = fmt.Sprintf(" to interpret model_type %q", mt)
 			}
-			f.errorf(o.n, o.prefix+aliases[0], "missing: kvplot needs %s (or %s) to interpret %s", aliases[0], strings.Join(aliases[1:], ", "), what)
+			f.errorf(o.n, o.prefix+aliases[0], "missing: kvplot needs %s (or %s)%s", aliases[0], strings.Join(aliases[1:], ", "), what)
 		}
 		return v
 	}
@@ -205,9 +262,10 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 	nl, ok := o.integer(1, 100000, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
 	nl = need("layers", nl, ok, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
 	if m.VocabSize == 0 || m.Hidden == 0 || nl == 0 {
+		o.checkCounts()
 		return m, false
 	}
-	m.MaxContext, _ = o.integer(1, maxCount, "max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx")
+	m.MaxContext, _ = o.integer(1, MaxContextTokens, "max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx")
 	m.TiedEmbedding = fam.tied
 	if t, ok := o.boolean("tie_word_embeddings"); ok {
 		m.TiedEmbedding = t
@@ -247,8 +305,12 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 	mla := mlaFor(o, attn.Heads)
 	mamba := mambaFor(f, o, fam, mt, m.Hidden)
 	linear := linearFor(o)
-	window, _ := o.integer(1, maxCount, "sliding_window")
-	chunk, _ := o.integer(1, maxCount, "attention_chunk_size")
+	// A window or chunk larger than the model's max context is accepted:
+	// real configs carry unused ones (Qwen2.5: 131072 with a 32768 context),
+	// and a cache capped at the window is still right at every context.
+	// Past MaxContextTokens, a window is absurd.
+	window, _ := o.integer(1, MaxContextTokens, "sliding_window")
+	chunk, _ := o.integer(1, MaxContextTokens, "attention_chunk_size")
 	m.Layers = make([]analysis.Layer, nl)
 	for i, k := range kinds {
 		l := &m.Layers[i]
@@ -273,6 +335,9 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 		l.Attn, l.MLA, l.Mamba, l.Linear = attn, mla, mamba, linear
 		l.FFN = ffn(i)
 	}
+	if !checkMixers(f, o, kinds, mamba, linear) {
+		return m, false
+	}
 	needAttn := false
 	for _, l := range m.Layers {
 		if l.Kind == analysis.FullAttention || l.Kind == analysis.SlidingAttention || l.Kind == analysis.ChunkedAttention {
@@ -283,6 +348,44 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 		return m, false
 	}
 	return m, true
+}
+
+// checkMixers reports the fields that Mamba and linear-attention layers
+// need when the model has such layers and the config leaves them out
+// (zero-sized mixers would count nothing without a word).
+func checkMixers(f *file, o *obj, kinds []analysis.LayerKind, mamba analysis.Mamba, linear analysis.Linear) bool {
+	ok := true
+	missing := func(what string, names ...string) {
+		for _, n := range names {
+			if !o.has(n) {
+				f.errorf(o.n, o.prefix+n, "missing: %s layers need %s", what, n)
+				ok = false
+			}
+		}
+	}
+	has := map[analysis.LayerKind]bool{}
+	for _, k := range kinds {
+		has[k] = true
+	}
+	if has[analysis.MambaMixer] && (mamba.DInner == 0 || mamba.DState == 0 || mamba.DConv == 0) {
+		switch {
+		case mamba.Version == 2:
+			missing("Mamba-2", "mamba_head_dim", "ssm_state_size", "n_groups", "conv_kernel")
+		case o.has("mamba_d_state") || o.has("mamba_expand") || o.has("mamba_d_conv"):
+			missing("Mamba", "mamba_d_state", "mamba_d_conv", "mamba_expand")
+		default:
+			missing("Mamba", "state_size", "conv_kernel", "expand")
+		}
+		if ok {
+			// every field is there but one of them is unusable: reported already
+			ok = false
+		}
+	}
+	if has[analysis.LinearAttention] && (linear.KHeads == 0 || linear.VHeads == 0 || linear.KHeadDim == 0 || linear.VHeadDim == 0 || linear.ConvKernel == 0) {
+		missing("linear-attention", "linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim")
+		ok = false
+	}
+	return ok
 }
 
 // firstPresent returns the first of names that is present, even as null.
@@ -349,7 +452,7 @@ func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerK
 		}
 		return kinds
 	}
-	_, hasWindow := o.integer(1, maxCount, "sliding_window")
+	_, hasWindow := o.quietInteger(1, MaxContextTokens, "sliding_window")
 	switch {
 	case fam.mamba:
 		for i := range kinds {
@@ -419,7 +522,7 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	var a analysis.Attention
 	heads, ok := o.integer(1, 1<<20, "num_attention_heads", "n_head", "n_heads", "num_heads")
 	if !ok {
-		if fam.mamba || o.firstPresent("num_attention_heads", "n_head", "n_heads", "num_heads") != "" {
+		if fam.mamba || o.has("num_attention_heads", "n_head", "n_heads", "num_heads") {
 			return a, false
 		}
 		onlyState := true
@@ -454,6 +557,17 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	}
 	if hd, ok := o.integer(1, 1<<20, "head_dim", "kv_channels"); ok {
 		a.HeadDim = hd
+		if kc, ok := o.quietInteger(1, 1<<20, "kv_channels"); ok && o.has("head_dim") && kc != hd {
+			f.errorf(o.vals["kv_channels"], o.prefix+"kv_channels", "disagrees with head_dim (%d), got %d: give one of them", hd, kc)
+			return a, false
+		}
+		// head_dim × heads may differ from hidden_size (Qwen3, Gemma), but
+		// not by orders of magnitude.
+		if width := heads * hd; width > maxWidthRatio*hidden || width*maxWidthRatio < hidden {
+			name, v := o.field("head_dim", "kv_channels")
+			f.errorf(v, o.prefix+name, "%d heads × %d = %d is not within 1/%d to %d× hidden_size (%d): check %s", heads, hd, width, maxWidthRatio, maxWidthRatio, hidden, name)
+			return a, false
+		}
 	} else {
 		if hidden%heads != 0 {
 			f.errorf(o.pos("num_attention_heads"), o.prefix+"num_attention_heads", "hidden size %d is not divisible by %d heads; state head_dim", hidden, heads)
@@ -505,7 +619,7 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 		return func(int) analysis.FFN { return analysis.FFN{} }
 	}
 	experts, _ := o.integer(1, 1<<20, "num_local_experts", "n_routed_experts", "num_experts")
-	if !ok && experts == 0 {
+	if !ok && experts == 0 && !o.has("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim") {
 		f.errorf(o.n, o.prefix+"intermediate_size", "missing: kvplot needs intermediate_size (or ffn_hidden_size, n_inner, ffn_dim)")
 	}
 	dense.Intermediate = inter
@@ -514,7 +628,7 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	}
 	moe := analysis.FFN{Gated: dense.Gated, Bias: dense.Bias, Experts: experts, RouterBias: fam.routerBias, SharedGate: fam.sharedGate}
 	moe.TopK, _ = o.integer(1, experts, "num_experts_per_tok", "experts_per_token")
-	if moe.TopK == 0 {
+	if moe.TopK == 0 && !o.has("num_experts_per_tok", "experts_per_token") {
 		f.errorf(o.n, o.prefix+"num_experts_per_tok", "missing: a mixture-of-experts model needs num_experts_per_tok (or experts_per_token)")
 	}
 	if ei, ok := o.integer(1, maxCount, "moe_intermediate_size"); ok {
@@ -593,7 +707,7 @@ func mlaFor(o *obj, heads int64) analysis.MLA {
 		name string
 		v    int64
 	}{{"qk_nope_head_dim", m.QKNopeHeadDim}, {"qk_rope_head_dim", m.QKRopeHeadDim}, {"v_head_dim", m.VHeadDim}} {
-		if need.v == 0 && o.firstPresent(need.name) == "" {
+		if need.v == 0 && !o.has(need.name) {
 			o.f.errorf(o.n, o.prefix+need.name, "missing: multi-head latent attention (kv_lora_rank) needs %s", need.name)
 		}
 	}
@@ -611,6 +725,9 @@ func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mam
 		m.DInner = m.NHeads * hd
 		m.DState, _ = o.integer(1, 1<<20, "ssm_state_size")
 		m.NGroups, _ = o.integer(1, 1<<20, "n_groups")
+		if m.NGroups > 0 && m.NHeads > 0 && m.NHeads%m.NGroups != 0 {
+			f.errorf(o.vals["n_groups"], o.prefix+"n_groups", "must divide mamba_num_heads (%d), got %d", m.NHeads, m.NGroups)
+		}
 		m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
 		m.ConvBias, _ = o.boolean("use_conv_bias")
 		m.ProjBias, _ = o.boolean("use_bias")
@@ -645,6 +762,9 @@ func linearFor(o *obj) analysis.Linear {
 	var l analysis.Linear
 	l.KHeads, _ = o.integer(1, 1<<20, "linear_num_key_heads")
 	l.VHeads, _ = o.integer(1, 1<<20, "linear_num_value_heads")
+	if l.KHeads > 0 && l.VHeads > 0 && l.VHeads%l.KHeads != 0 {
+		o.f.errorf(o.vals["linear_num_value_heads"], o.prefix+"linear_num_value_heads", "must be a multiple of linear_num_key_heads (%d), got %d", l.KHeads, l.VHeads)
+	}
 	l.KHeadDim, _ = o.integer(1, 1<<20, "linear_key_head_dim")
 	l.VHeadDim, _ = o.integer(1, 1<<20, "linear_value_head_dim")
 	l.ConvKernel, _ = o.integer(1, 1<<10, "linear_conv_kernel_dim")
@@ -663,7 +783,7 @@ func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.Vis
 	v.ImageSize, ok[4] = o.integer(1, 1<<20, "image_size")
 	v.Channels, _ = o.integer(1, 16, "num_channels")
 	for i, name := range []string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"} {
-		if !ok[i] && o.firstPresent(name) == "" {
+		if !ok[i] && !o.has(name) {
 			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to count the vision encoder", name)
 		}
 	}
@@ -676,6 +796,43 @@ func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.Vis
 		v.ProjectorParams = v.Hidden*textHidden + textHidden + textHidden*textHidden + textHidden
 	}
 	return v
+}
+
+// countFields are the other whole-number fields of a config with their
+// bounds, checked on their own when a core field is unusable, so that all
+// of a file's problems show at once.
+var countFields = []struct {
+	lo, hi int64
+	names  []string
+}{
+	{1, 1 << 20, []string{"num_attention_heads", "n_head", "n_heads", "num_heads"}},
+	{1, 1 << 20, []string{"num_key_value_heads", "n_head_kv", "num_kv_heads", "n_kv_heads"}},
+	{1, 1 << 20, []string{"head_dim", "kv_channels"}},
+	{1, maxCount, []string{"intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim"}},
+	{1, MaxContextTokens, []string{"max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx"}},
+	{1, MaxContextTokens, []string{"sliding_window"}},
+	{1, MaxContextTokens, []string{"attention_chunk_size"}},
+	{1, 1 << 20, []string{"num_local_experts", "n_routed_experts", "num_experts"}},
+	{1, maxCount, []string{"moe_intermediate_size"}},
+	{1, 1 << 20, []string{"kv_lora_rank"}},
+}
+
+func (o *obj) checkCounts() {
+	for _, c := range countFields {
+		o.integer(c.lo, c.hi, c.names...)
+	}
+}
+
+// maxWidthRatio bounds heads × head_dim against hidden_size both ways.
+const maxWidthRatio = 8
+
+// quietInteger reads an integer field like integer, without reporting a
+// problem: for a second read of a field already checked.
+func (o *obj) quietInteger(lo, hi int64, names ...string) (int64, bool) {
+	saved := len(o.f.problems)
+	n, ok := o.integer(lo, hi, names...)
+	o.f.problems = o.f.problems[:saved]
+	return n, ok
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
+	"github.com/kvplot/kvplot/internal/units"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,6 +28,7 @@ type Model struct {
 	ParamsSource    string
 	Weights         analysis.WeightScheme
 	Arch            analysis.Model
+	namePos         position
 }
 
 // modelFields are the top-level fields of a native model spec.
@@ -35,13 +37,23 @@ var modelFields = []string{"name", "description", "source", "config", "architect
 var weightFields = []string{"dtype", "group_size", "scale_bits", "keep_16bit", "overrides"}
 
 // isNative tells a kvplot model spec from a Hugging Face config: a native
-// spec has a name and an architecture or a config reference.
+// spec has an architecture or a config reference, or (when one of those is
+// misspelt or missing) kvplot's own fields and none of a config's hallmarks.
 func isNative(o *obj) bool {
-	_, hasArch := o.vals["architecture"]
-	_, hasConfig := o.vals["config"]
-	_, hasName := o.vals["name"]
-	return hasName && (hasArch || hasConfig)
+	if o.firstPresent("architecture", "config") != "" {
+		return true
+	}
+	if o.firstPresent("model_type", "architectures", "_name_or_path", "transformers_version", "text_config",
+		"vocab_size", "hidden_size", "n_embd", "d_model", "num_hidden_layers", "n_layer") != "" {
+		return false
+	}
+	return o.firstPresent("name", "description", "source", "params_published", "params_source", "weights") != ""
 }
+
+// MaxParams bounds a model's parameter count: 2^50 (about 1.1 quadrillion),
+// a thousand times the largest published models. A spec past it has a
+// misplaced digit somewhere.
+const MaxParams = int64(1) << 50
 
 // ParseModel reads a model spec from data. path is the file's name as the
 // user gave it (for messages and relative config references); readFile
@@ -103,6 +115,7 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 	if !isNative(o) {
 		// A Hugging Face config.json as published.
 		m.Name = m.Slug
+		defer checkSize(f, root, "", &m.Arch)
 		if n, ok := o.str("_name_or_path"); ok && n != "" {
 			m.Name = n
 		}
@@ -119,8 +132,12 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 		return m
 	}
 	o.strict(modelFields...)
+	m.namePos = posOf(o.pos("name"))
 	m.Name, _ = o.str("name")
-	if strings.TrimSpace(m.Name) == "" {
+	switch {
+	case o.firstPresent("name") == "":
+		f.errorf(o.n, "name", "missing: a model spec needs a name")
+	case strings.TrimSpace(m.Name) == "":
 		f.errorf(o.pos("name"), "name", "must not be empty")
 	}
 	m.Description, _ = o.str("description")
@@ -141,6 +158,17 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 	switch {
 	case hasArch && hasCfg:
 		f.errorf(o.pos("config"), "config", "give either config or architecture, not both")
+	case !hasArch && !hasCfg:
+		if _, v := o.field("config"); v != nil {
+			break // not a string: reported by str
+		}
+		if o.firstPresent("config") != "" {
+			f.errorf(o.vals["config"], "config", "must not be empty: give the path of a Hugging Face config.json")
+			break
+		}
+		f.errorf(o.n, "architecture", "missing: give config (a Hugging Face config.json) or architecture (its fields inline)")
+	case hasCfg && strings.TrimSpace(cfg) == "":
+		f.errorf(o.vals["config"], "config", "must not be empty: give the path of a Hugging Face config.json")
 	case hasArch:
 		if a, ok := interpretHF(f, f.object(arch, "architecture."), true); ok {
 			m.Arch = a
@@ -169,7 +197,25 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 		f.problems = append(f.problems, cf.problems...)
 	}
 	m.Arch.Name = m.Name
+	field := "architecture"
+	if !hasArch {
+		field = "config"
+	}
+	checkSize(f, o.pos(field), field, &m.Arch)
 	return m
+}
+
+// checkSize rejects an architecture too large to be real: each count is
+// bounded on its own, but together they can still describe a model of
+// absurd size (the analysis would saturate rather than overflow).
+func checkSize(f *file, at *yaml.Node, field string, a *analysis.Model) {
+	if len(f.problems) > 0 || len(a.Layers) == 0 {
+		return
+	}
+	if total := a.Params().Total; total > MaxParams {
+		f.errorf(at, field, "describes %s parameters, more than kvplot's limit of 2^50 (%s): check vocab_size, hidden_size, intermediate_size and the layer and expert counts",
+			units.Group(total), units.Group(MaxParams))
+	}
 }
 
 func mustDType(name string) analysis.DType {

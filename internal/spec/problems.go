@@ -5,11 +5,18 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
+	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -86,32 +93,303 @@ func (f *file) errorf(n *yaml.Node, field, format string, args ...any) {
 	f.problems = append(f.problems, p)
 }
 
-// parse reads YAML (or JSON, which is YAML) into its top-level node.
+// parse reads YAML (or JSON, which is YAML) into its top-level node. A JSON
+// file is first checked as strict JSON, so a config.json
+// that transformers could not load fails here too, at its exact line and
+// column. YAML syntax errors carry yaml.v3's line; the column is that of the
+// offending tab or the first character of the line.
 func (f *file) parse(data []byte) *yaml.Node {
+	if isJSON(f.path, data) {
+		if line, col, msg, ok := jsonSyntaxError(data); !ok {
+			f.problems = append(f.problems, Problem{Path: f.path, Line: line, Col: col, Message: "syntax error: " + msg})
+			return nil
+		}
+		data = untab(data)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, msg := 0, err.Error()
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if strings.HasPrefix(msg, "line ") {
-			rest := strings.TrimPrefix(msg, "line ")
-			if i := strings.Index(rest, ":"); i > 0 {
-				if n, err := strconv.Atoi(rest[:i]); err == nil {
-					line, msg = n, strings.TrimSpace(rest[i+1:])
-				}
-			}
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			f.problems = append(f.problems, Problem{Path: f.path, Message: "file is empty"})
+			return nil
 		}
-		p := Problem{Path: f.path, Line: line, Message: "syntax error: " + msg}
-		if line > 0 {
-			p.Col = 1
-		}
-		f.problems = append(f.problems, p)
+		f.problems = append(f.problems, yamlSyntaxProblem(f.path, data, err))
 		return nil
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			f.problems = append(f.problems, yamlSyntaxProblem(f.path, data, err))
+			return nil
+		}
+		if len(next.Content) > 0 && !(next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null") {
+			c := next.Content[0]
+			f.problems = append(f.problems, Problem{Path: f.path, Line: c.Line, Col: c.Column,
+				Message: "file holds more than one YAML document (another starts here after ---); kvplot reads one"})
+			return nil
+		}
 	}
 	if len(doc.Content) == 0 {
 		f.problems = append(f.problems, Problem{Path: f.path, Message: "file is empty"})
 		return nil
 	}
-	return doc.Content[0]
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		f.problems = append(f.problems, Problem{Path: f.path, Message: "file is empty"})
+		return nil
+	}
+	resolveAliases(root)
+	return root
+}
+
+// resolveAliases replaces each alias (*name) below n by the node it names,
+// so fields read through an alias like any other value. Each original node
+// is visited once, so aliases cannot make this blow up.
+func resolveAliases(n *yaml.Node) {
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode {
+			t := c.Alias
+			for hops := 0; t != nil && t.Kind == yaml.AliasNode && hops < 100; hops++ {
+				t = t.Alias
+			}
+			if t != nil && t.Kind != yaml.AliasNode {
+				n.Content[i] = t
+			}
+			continue
+		}
+		resolveAliases(c)
+	}
+}
+
+// yamlSyntaxProblem turns a yaml.v3 parse error into a positioned problem.
+func yamlSyntaxProblem(p string, data []byte, err error) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.Index(rest, ":"); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				line, msg = n, strings.TrimSpace(rest[i+1:])
+			}
+		}
+	}
+	lines := strings.Split(string(data), "\n")
+	if l := firstBadLine(lines); l > 0 {
+		line = l
+	}
+	col := 0
+	if name, ok := quotedAnchor(msg); ok {
+		// "unknown anchor 'x' referenced": find the first *x.
+		for i, l := range lines {
+			if j := strings.Index(l, "*"+name); j >= 0 {
+				line, col = i+1, utf8.RuneCountInString(l[:j])+1
+				break
+			}
+		}
+	} else if line == 0 && len(data) > 0 {
+		line = 1
+	}
+	if line > 0 && col == 0 {
+		col = 1
+		if line <= len(lines) {
+			l := lines[line-1]
+			if j := strings.IndexByte(l, '\t'); j >= 0 && strings.Contains(msg, "cannot start any token") {
+				col = utf8.RuneCountInString(l[:j]) + 1
+				msg += " (YAML does not allow tabs for indentation)"
+			} else if t := strings.TrimLeft(l, " \t"); t != "" {
+				col = utf8.RuneCountInString(l[:len(l)-len(t)]) + 1
+			}
+		}
+	}
+	if line == 0 {
+		col = 0
+	}
+	return Problem{Path: p, Line: line, Col: col, Message: "syntax error: " + msg}
+}
+
+// maxScanLines bounds the files firstBadLine scans (it parses each prefix).
+const maxScanLines = 2000
+
+// firstBadLine finds the line of a YAML syntax error more reliably than
+// yaml.v3's message (which gives the line of the enclosing construct, or
+// none on the first line): one past the longest prefix of whole lines that
+// parses. For a quote or bracket left open, that is the line it opens on.
+// It returns 0 for files too long to scan.
+func firstBadLine(lines []string) int {
+	if len(lines) > maxScanLines {
+		return 0
+	}
+	for j := len(lines) - 1; j > 0; j-- {
+		if yamlParses(strings.Join(lines[:j], "\n")) {
+			return j + 1
+		}
+	}
+	return 1
+}
+
+// yamlParses reports whether every document in s parses.
+func yamlParses(s string) bool {
+	dec := yaml.NewDecoder(strings.NewReader(s))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+func quotedAnchor(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "unknown anchor '")
+	if !ok {
+		return "", false
+	}
+	i := strings.Index(rest, "'")
+	if i <= 0 {
+		return "", false
+	}
+	return rest[:i], true
+}
+
+// isJSON tells whether a file is to be read as JSON: by its extension, or,
+// for a file named neither .yaml nor .yml, by its content.
+func isJSON(p string, data []byte) bool {
+	switch strings.ToLower(path.Ext(filepath.ToSlash(p))) {
+	case ".json":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
+	return looksLikeJSON(data)
+}
+
+// looksLikeJSON reports whether data is a JSON object or array: its first
+// non-blank byte (after a byte-order mark) is '{' or '['. JSON files in
+// flow style are also YAML, but YAML accepts what JSON readers refuse.
+func looksLikeJSON(data []byte) bool {
+	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// jsonSyntaxError checks data as JSON, tolerating Python's NaN, Infinity and
+// -Infinity (json.dump writes them; kvplot rejects them where it reads a
+// number). It returns the 1-based line and column of the first error.
+func jsonSyntaxError(data []byte) (line, col int, msg string, ok bool) {
+	clean := pythonJSON(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	dec := json.NewDecoder(bytes.NewReader(clean))
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, err2 := dec.Token(); err2 != io.EOF {
+			off := dec.InputOffset()
+			line, col = lineCol(clean, off)
+			return line, col, "unexpected text after the end of the JSON value", false
+		}
+		return 0, 0, "", true
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off := se.Offset - 1
+		if off < 0 {
+			off = 0
+		}
+		line, col = lineCol(clean, off)
+		return line, col, strings.TrimPrefix(se.Error(), "json: "), false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		line, col = lineCol(clean, int64(len(clean)))
+		return line, col, "unexpected end of JSON input (a bracket or quote is not closed)", false
+	}
+	// Other errors (e.g. too deeply nested) have no position.
+	return 1, 1, strings.TrimPrefix(err.Error(), "json: "), false
+}
+
+// lineCol turns a byte offset into a 1-based line and column (in runes).
+func lineCol(data []byte, off int64) (int, int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return line, utf8.RuneCount(before[start:]) + 1
+}
+
+// pythonJSON replaces NaN, Infinity and -Infinity outside strings with
+// blanks and a 0 of the same length, keeping every offset.
+func pythonJSON(data []byte) []byte {
+	out := data
+	copied := false
+	inStr, esc := false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		if c == '"' {
+			inStr = true
+			continue
+		}
+		for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
+			if bytes.HasPrefix(data[i:], []byte(tok)) {
+				if !copied {
+					out = append([]byte(nil), data...)
+					copied = true
+				}
+				for j := range len(tok) {
+					out[i+j] = ' '
+				}
+				out[i] = '0'
+				i += len(tok) - 1
+				break
+			}
+		}
+	}
+	return out
+}
+
+// untab replaces tabs outside JSON strings with spaces (same offsets):
+// JSON allows tabs as blanks, YAML's block context does not.
+func untab(data []byte) []byte {
+	if bytes.IndexByte(data, '\t') < 0 {
+		return data
+	}
+	out := append([]byte(nil), data...)
+	inStr, esc := false, false
+	for i, c := range out {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '\t':
+			out[i] = ' '
+		}
+	}
+	return out
 }
 
 // obj reads fields of one mapping node, remembering which it used.
@@ -137,8 +415,8 @@ func (f *file) object(n *yaml.Node, prefix string) *obj {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if _, dup := o.keys[k.Value]; dup {
-			f.errorf(k, prefix+k.Value, "duplicate field")
+		if first, dup := o.keys[k.Value]; dup {
+			f.errorf(k, prefix+k.Value, "duplicate field (first given at line %d)", first.Line)
 			continue
 		}
 		o.keys[k.Value] = k
@@ -182,6 +460,15 @@ func (o *obj) has(names ...string) bool { _, v := o.field(names...); return v !=
 func (o *obj) pos(name string) *yaml.Node {
 	if k, ok := o.keys[name]; ok {
 		return k
+	}
+	return o.n
+}
+
+// valueNode returns the value node of a field, or the object's node when
+// the field is absent, for positions of problems about the value.
+func (o *obj) valueNode(name string) *yaml.Node {
+	if v, ok := o.vals[name]; ok {
+		return v
 	}
 	return o.n
 }
@@ -233,8 +520,18 @@ func (f *file) intValue(v *yaml.Node, field string, lo, hi int64) (int64, bool) 
 		return 0, false
 	}
 	if v.Tag == "!!float" {
-		x, err := strconv.ParseFloat(v.Value, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+		x, err := strconv.ParseFloat(strings.ReplaceAll(v.Value, "_", ""), 64)
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(x):
+			f.errorf(v, field, "must be a whole number, got %s", v.Value)
+			return 0, false
+		case x > float64(hi):
+			f.errorf(v, field, "must be at most %d, got %s", hi, v.Value)
+			return 0, false
+		case x < float64(lo):
+			f.errorf(v, field, "must be at least %d, got %s", lo, v.Value)
+			return 0, false
+		case x != math.Trunc(x):
 			f.errorf(v, field, "must be a whole number, got %s", v.Value)
 			return 0, false
 		}
@@ -242,7 +539,14 @@ func (f *file) intValue(v *yaml.Node, field string, lo, hi int64) (int64, bool) 
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(v.Value, "_", ""), 0, 64)
 	if err != nil {
-		f.errorf(v, field, "must be a whole number no larger than %d, got %s", hi, v.Value)
+		switch {
+		case !errors.Is(err, strconv.ErrRange):
+			f.errorf(v, field, "must be a whole number, got %s", v.Value)
+		case strings.HasPrefix(v.Value, "-"):
+			f.errorf(v, field, "must be at least %d, got %s", lo, v.Value)
+		default:
+			f.errorf(v, field, "must be at most %d, got %s", hi, v.Value)
+		}
 		return 0, false
 	}
 	return f.checkRange(v, field, n, lo, hi)
@@ -298,25 +602,43 @@ func (o *obj) strict(known ...string) {
 			continue
 		}
 		msg := "unknown field"
-		if s := suggest(k, known); s != "" {
+		if k == "<<" {
+			o.f.errorf(o.keys[k], o.prefix+k, "YAML merge keys (<<) are not supported: write the fields out")
+			continue
+		}
+		if a, ok := fieldAliases[strings.ToLower(k)]; ok && set[a] {
+			msg += fmt.Sprintf(" (did you mean %q?)", a)
+		} else if s := suggest(k, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		} else {
+		} else if len(known) <= maxListedFields {
 			msg += fmt.Sprintf(" (known fields: %s)", strings.Join(known, ", "))
+		} else {
+			msg += " (not a field kvplot reads here)"
 		}
 		o.f.errorf(o.keys[k], o.prefix+k, "%s", msg)
 	}
 }
 
+// maxListedFields caps the known fields an unknown-field message lists.
+const maxListedFields = 12
+
+// fieldAliases maps names people write for kvplot's fields (other tools'
+// spellings) to kvplot's own, for suggestions edit distance cannot make.
+var fieldAliases = map[string]string{
+	"tensor_parallel": "tp", "tensor_parallel_size": "tp", "tp_size": "tp", "tensor-parallel-size": "tp",
+	"pipeline_parallel": "pp", "pipeline_parallel_size": "pp", "pp_size": "pp", "pipeline-parallel-size": "pp",
+	"gpus": "count", "num_gpus": "count", "gpu_count": "count", "n_gpus": "count", "accelerators": "count",
+	"gpu": "accelerator", "accel": "accelerator", "device": "accelerator", "accelerator_id": "accelerator",
+	"vram": "memory", "hbm": "memory", "memory_size": "memory", "capacity": "memory",
+	"mem_bandwidth": "bandwidth", "memory_bandwidth": "bandwidth",
+	"hf_config": "config", "config_json": "config", "config_file": "config", "arch": "architecture",
+	"url": "source", "link": "source", "params": "params_published", "parameters": "params_published",
+	"context": "contexts", "batch": "batches", "batch_sizes": "batches", "context_lengths": "contexts",
+}
+
 // suggest returns the known name closest to s, if it is close enough to be
 // a misspelling.
 func suggest(s string, known []string) string {
-	best, bestD := "", 1<<30
-	for _, k := range known {
-		d := editDistance(strings.ToLower(s), strings.ToLower(k))
-		if d < bestD {
-			best, bestD = k, d
-		}
-	}
 	limit := 1
 	if len(s) >= 5 {
 		limit = 2
@@ -324,34 +646,49 @@ func suggest(s string, known []string) string {
 	if len(s) >= 12 {
 		limit = 3
 	}
-	if bestD <= limit {
-		return best
+	best, bestD := "", limit+1
+	ls := strings.ToLower(s)
+	for _, k := range known {
+		if abs(len(s)-len(k)) > limit {
+			continue // the distance is at least the length difference
+		}
+		if d := editDistance(ls, strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
 	}
-	return ""
+	return best
 }
 
-// editDistance is the Damerau–Levenshtein (optimal string alignment) distance.
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the Damerau–Levenshtein (optimal string alignment)
+// distance, in O(len(a)·len(b)) time and O(len(b)) space.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
+	prev2 := make([]int, len(rb)+1) // row i-2
+	prev := make([]int, len(rb)+1)  // row i-1
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
+		prev2, prev, cur = prev, cur, prev2
 	}
-	return d[len(ra)][len(rb)]
+	return prev[len(rb)]
 }

@@ -28,6 +28,17 @@ type Settings struct {
 	// HeatmapFleet is the fleet of each model page's context × batch heatmap.
 	HeatmapFleet string
 	Report       ReportSettings
+	// refs are the model and fleet names the settings mention, checked
+	// against the catalog by LoadCatalog.
+	refs []settingsRef
+}
+
+// settingsRef is a name in site.yaml that must exist in the catalog.
+type settingsRef struct {
+	kind  string // "model" or "fleet"
+	value string
+	field string
+	pos   position
 }
 
 // ReportSettings shape `kvplot report`, whose defaults are the seed's.
@@ -90,6 +101,10 @@ func LoadSettings(p string) (Settings, Problems) {
 	f := &file{path: p}
 	root := f.parse(data)
 	if root == nil {
+		if len(f.problems) == 1 && f.problems[0].Message == "file is empty" {
+			// every field of site.yaml is optional
+			return s, nil
+		}
 		return s, f.problems
 	}
 	o := f.object(root, "")
@@ -149,14 +164,28 @@ func LoadSettings(p string) (Settings, Problems) {
 	}
 	if v, ok := o.vals["models"]; ok {
 		s.ModelOrder = strList(f, v, "models")
+		if v.Kind == yaml.SequenceNode {
+			for i, e := range v.Content {
+				if e.Kind == yaml.ScalarNode && e.Tag == "!!str" {
+					s.refs = append(s.refs, settingsRef{"model", e.Value, fmt.Sprintf("models[%d]", i), posOf(e)})
+				}
+			}
+		}
 	}
-	s.HeatmapFleet, _ = o.str("heatmap_fleet")
+	ref := func(o *obj, kind, name string) string {
+		v, ok := o.str(name)
+		if ok {
+			s.refs = append(s.refs, settingsRef{kind, v, o.prefix + name, posOf(o.vals[name])})
+		}
+		return v
+	}
+	s.HeatmapFleet = ref(o, "fleet", "heatmap_fleet")
 	if v, ok := o.vals["report"]; ok {
 		ro := f.object(v, "report.")
 		ro.strict(reportFields...)
 		r := &s.Report
-		r.CompareFleet, _ = ro.str("compare_fleet")
-		r.DetailModel, _ = ro.str("detail_model")
+		r.CompareFleet = ref(ro, "fleet", "compare_fleet")
+		r.DetailModel = ref(ro, "model", "detail_model")
 		if v, ok := ro.vals["compare_contexts"]; ok {
 			r.CompareContexts = intList(f, v, "report.compare_contexts", 1, MaxContextTokens)
 		}

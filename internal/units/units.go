@@ -34,7 +34,7 @@ func ParseBytes(s string) (int64, error) {
 		if unit == "" {
 			return 0, fmt.Errorf("%q has no unit: write e.g. %s GB (10^9 bytes) or %s GiB (2^30 bytes)", s, num, num)
 		}
-		return 0, fmt.Errorf("%q: unknown unit %q (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", s, unit)
+		return 0, fmt.Errorf("%q: unknown unit %q%s", s, unit, unitHint(unit))
 	}
 	r, ok := new(big.Rat).SetString(num)
 	if !ok {
@@ -50,6 +50,43 @@ func ParseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is larger than 1 EiB", s)
 	}
 	return q.Int64(), nil
+}
+
+// unitHint suggests the unit meant by an unknown one.
+func unitHint(unit string) string {
+	l := strings.ToLower(unit)
+	switch {
+	case len(l) == 1 && strings.Contains("kmgtp", l):
+		u := strings.ToUpper(l)
+		return fmt.Sprintf(" (ambiguous: write %sB for 10^n bytes or %siB for 2^n bytes)", u, u)
+	case strings.HasPrefix(l, "e") && len(l) > 1 && l[1] >= '0' && l[1] <= '9' || strings.HasPrefix(l, "e+") || strings.HasPrefix(l, "e-"):
+		return " (write the number without an exponent, e.g. 80 GB)"
+	}
+	if t, ok := strings.CutSuffix(l, "s"); ok {
+		if _, known := byteUnits[t]; known {
+			return fmt.Sprintf(" (did you mean %q?)", canonicalUnit(t))
+		}
+	}
+	for _, w := range []struct{ prefix, unit string }{
+		{"kilo", "KB"}, {"mega", "MB"}, {"giga", "GB"}, {"tera", "TB"}, {"peta", "PB"},
+		{"kibi", "KiB"}, {"mebi", "MiB"}, {"gibi", "GiB"}, {"tebi", "TiB"}, {"pebi", "PiB"},
+	} {
+		if strings.HasPrefix(l, w.prefix) {
+			return fmt.Sprintf(" (did you mean %q?)", w.unit)
+		}
+	}
+	return " (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+}
+
+// canonicalUnit spells a known unit (lowercase) as kvplot writes it.
+func canonicalUnit(l string) string {
+	switch {
+	case l == "b" || l == "byte" || l == "bytes":
+		return "B"
+	case strings.HasSuffix(l, "ib"):
+		return strings.ToUpper(l[:1]) + "iB"
+	}
+	return strings.ToUpper(l)
 }
 
 // splitNumber splits a leading decimal number (digits, one dot, optional
