@@ -222,7 +222,11 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	} else {
 		var ok bool
 		if m, ok = cat.Model(f.model); !ok {
-			return res, fmt.Errorf("unknown model %q: not a file, and not in %s/models (run 'kvplot validate --specs %s' to list problems)", f.model, f.specs, f.specs)
+			hint := ""
+			if g := cat.SuggestModel(f.model); g != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", g)
+			}
+			return res, fmt.Errorf("unknown model %q: not a file, and not in %s/models%s", f.model, f.specs, hint)
 		}
 	}
 	if f.weightDType != "" {
@@ -259,6 +263,9 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	}
 	if err != nil || !ok {
 		return res, err
+	}
+	if msg := arch.TPProblem(fleet.shape.TP); msg != "" {
+		return res, fmt.Errorf("%s of model %q", msg, m.Name)
 	}
 	plan, err := analysis.NewPlan(arch, sc, fleet.shape)
 	if err != nil {

@@ -1,5 +1,7 @@
 package analysis
 
+import "fmt"
+
 // FitChange is one way of serving a scenario and whether it fits.
 type FitChange struct {
 	// Change names what differs from the deployment as given, "" for none.
@@ -54,7 +56,7 @@ func FitOptions(m *Model, s Scenario, f Fleet, context, batch, maxTP int64) []Fi
 		}
 	}
 	for tp := f.TP * 2; tp <= maxTP; tp *= 2 {
-		if !divides(m, tp) {
+		if m.TPProblem(tp) != "" {
 			continue
 		}
 		fl := f
@@ -71,7 +73,7 @@ func FitOptions(m *Model, s Scenario, f Fleet, context, batch, maxTP int64) []Fi
 // none does.
 func SmallestTP(m *Model, s Scenario, capacityBytes, context, batch, maxTP int64) (tp int64, ok bool) {
 	for tp = 1; tp <= maxTP; tp *= 2 {
-		if !divides(m, tp) {
+		if m.TPProblem(tp) != "" {
 			continue
 		}
 		p, err := NewPlan(m, s, Fleet{Name: "smallest", CapacityBytes: capacityBytes, Count: tp, TP: tp, PP: 1})
@@ -82,25 +84,43 @@ func SmallestTP(m *Model, s Scenario, capacityBytes, context, batch, maxTP int64
 	return 0, false
 }
 
-// divides reports whether tensor parallelism tp can split every attention
-// layer's heads evenly, and its KV heads evenly or by replication.
-func divides(m *Model, tp int64) bool {
+// TPProblem says why tensor parallelism of degree tp cannot split the model
+// the way serving engines (vLLM, SGLang) need, or "" when it can: tp must
+// divide the attention heads (and the heads of latent, linear-attention and
+// Mamba-2 mixers), and either divide the KV heads or be a multiple of them
+// (each KV head is then replicated).
+func (m *Model) TPProblem(tp int64) string {
+	if tp <= 1 {
+		return ""
+	}
+	divides := func(n int64) bool { return n > 0 && n%tp == 0 }
 	for _, l := range m.Layers {
 		switch l.Kind {
 		case FullAttention, SlidingAttention, ChunkedAttention:
-			if l.Attn.Heads%tp != 0 {
-				return false
+			if !divides(l.Attn.Heads) {
+				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.Attn.Heads)
 			}
-			if kv := l.Attn.KVHeads; kv%tp != 0 && tp%kv != 0 {
-				return false
+			kv := l.Attn.KVHeads
+			if kv > 0 && kv%tp != 0 && tp%kv != 0 {
+				return fmt.Sprintf("tp %d neither divides nor is a multiple of the %d KV heads", tp, kv)
 			}
 		case MLAAttention:
-			if l.MLA.Heads%tp != 0 {
-				return false
+			if !divides(l.MLA.Heads) {
+				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.MLA.Heads)
+			}
+		case LinearAttention:
+			for _, h := range []int64{l.Linear.KHeads, l.Linear.VHeads} {
+				if h > 0 && h%tp != 0 {
+					return fmt.Sprintf("tp %d does not divide the %d linear-attention heads", tp, h)
+				}
+			}
+		case MambaMixer:
+			if l.Mamba.Version == 2 && l.Mamba.NHeads > 0 && l.Mamba.NHeads%tp != 0 {
+				return fmt.Sprintf("tp %d does not divide the %d Mamba heads", tp, l.Mamba.NHeads)
 			}
 		}
 	}
-	return true
+	return ""
 }
 
 func itoa(n int64) string {

@@ -567,44 +567,9 @@ func (c *Catalog) CheckFleets() Problems {
 	return ps
 }
 
-// TPProblem says why tensor parallelism of degree tp cannot split model m
-// the way serving engines (vLLM, SGLang) need, or "" when it can: tp must
-// divide the attention heads (and the heads of latent, linear-attention and
-// Mamba-2 mixers), and either divide the KV heads or be a multiple of them
-// (each KV head is then replicated).
-func TPProblem(m *analysis.Model, tp int64) string {
-	if tp <= 1 {
-		return ""
-	}
-	divides := func(n int64) bool { return n > 0 && n%tp == 0 }
-	for _, l := range m.Layers {
-		switch l.Kind {
-		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
-			if !divides(l.Attn.Heads) {
-				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.Attn.Heads)
-			}
-			kv := l.Attn.KVHeads
-			if kv > 0 && kv%tp != 0 && tp%kv != 0 {
-				return fmt.Sprintf("tp %d neither divides nor is a multiple of the %d KV heads", tp, kv)
-			}
-		case analysis.MLAAttention:
-			if !divides(l.MLA.Heads) {
-				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.MLA.Heads)
-			}
-		case analysis.LinearAttention:
-			for _, h := range []int64{l.Linear.KHeads, l.Linear.VHeads} {
-				if h > 0 && h%tp != 0 {
-					return fmt.Sprintf("tp %d does not divide the %d linear-attention heads", tp, h)
-				}
-			}
-		case analysis.MambaMixer:
-			if l.Mamba.Version == 2 && l.Mamba.NHeads > 0 && l.Mamba.NHeads%tp != 0 {
-				return fmt.Sprintf("tp %d does not divide the %d Mamba heads", tp, l.Mamba.NHeads)
-			}
-		}
-	}
-	return ""
-}
+// TPProblem says why tensor parallelism of degree tp cannot split model
+// m, or "" when it can (see analysis.Model.TPProblem).
+func TPProblem(m *analysis.Model, tp int64) string { return m.TPProblem(tp) }
 
 // Scenario is how the catalog's settings serve model m: the model's own
 // weight format unless the settings override it, the settings' KV format
