@@ -732,7 +732,9 @@ func (b *builder) engineSection(s *study, ctxs []int64) []site.Block {
 	}
 	bar := charts.Bar{ID: "engineTokens", Title: "KV cache tokens by engine", Subtitle: "per replica; 0: the engine would not start",
 		XName: "fleet", YName: "KV cache", YUnit: "K tokens"}
-	line := charts.Line{ID: "engineCapacity", Title: "vLLM max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
+	chartEngine := map[string]int{"simple": 0, "vllm": 1, "sglang": 2}[set.Engine]
+	engineTitle := []string{"kvplot simple", "vLLM", "SGLang"}[chartEngine]
+	line := charts.Line{ID: "engineCapacity", Title: engineTitle + " max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
 		XName: "max_model_len (tokens)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
 	engines := []string{"simple", "vllm", "sglang"}
 	vals := make([][]float64, len(engines))
@@ -761,15 +763,16 @@ func (b *builder) engineSection(s *study, ctxs []int64) []site.Block {
 			vals[j] = append(vals[j], math.Round(float64(tokens)/1024*10)/10)
 			row = append(row, units.Group(tokens))
 			r = append(r, tokens)
+			if j == chartEngine && tokens > 0 {
+				conc := make([]float64, len(ctxs))
+				for k, ctx := range ctxs {
+					conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
+				}
+				line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
+			}
 			if j == 1 {
-				if tokens > 0 {
-					vllmLine = fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
-					conc := make([]float64, len(ctxs))
-					for k, ctx := range ctxs {
-						conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
-					}
-					line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
-				} else {
+				vllmLine = fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
+				if tokens == 0 {
 					vllmLine = "would not start: " + est.StartupError
 				}
 			}

@@ -27,7 +27,10 @@ type Settings struct {
 	ModelOrder []string
 	// HeatmapFleet is the fleet of each model page's context × batch heatmap.
 	HeatmapFleet string
-	Report       ReportSettings
+	// Engine is the serving engine whose concurrency-vs-context chart each
+	// model page shows: vllm (default), sglang or simple.
+	Engine string
+	Report ReportSettings
 	// refs are the model and fleet names the settings mention, checked
 	// against the catalog by LoadCatalog.
 	refs []settingsRef
@@ -60,6 +63,7 @@ func DefaultSettings() Settings {
 		Contexts:        []int64{1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072},
 		Batches:         []int64{1, 2, 4, 8, 16, 32},
 		KVDType:         kv,
+		Engine:          "vllm",
 		ScenarioContext: 8192,
 		ScenarioBatch:   8,
 		Overhead:        analysis.SimpleOverhead{FixedBytes: 1 << 30, CapacityFraction: 0.1},
@@ -74,7 +78,7 @@ func DefaultSettings() Settings {
 	}
 }
 
-var settingsFields = []string{"contexts", "batches", "weight_dtype", "kv_dtype", "scenario", "overhead", "models", "heatmap_fleet", "report"}
+var settingsFields = []string{"contexts", "batches", "weight_dtype", "kv_dtype", "scenario", "overhead", "models", "heatmap_fleet", "engine", "report"}
 var overheadFields = []string{"policy", "fixed", "capacity_fraction", "weights_multiple"}
 var reportFields = []string{"compare_fleet", "compare_contexts", "detail_model", "detail_contexts", "batch_context", "batch_sizes", "per_token_context", "fleet_batches"}
 
@@ -180,6 +184,14 @@ func LoadSettings(p string) (Settings, Problems) {
 		return v
 	}
 	s.HeatmapFleet = ref(o, "fleet", "heatmap_fleet")
+	if e, ok := o.str("engine"); ok {
+		switch e {
+		case "vllm", "sglang", "simple":
+			s.Engine = e
+		default:
+			f.errorf(o.vals["engine"], "engine", "unknown engine %q (want vllm, sglang or simple)", e)
+		}
+	}
 	if v, ok := o.vals["report"]; ok {
 		ro := f.object(v, "report.")
 		ro.strict(reportFields...)
