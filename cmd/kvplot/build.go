@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +17,15 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	specs := fs.String("specs", "specs", "spec directory")
 	out := fs.String("out", "out", "output directory; replaced as a whole only after the new site is complete")
 	standalone := fs.Bool("standalone", false, "write each page as one self-contained HTML file (ECharts inlined)")
+	perfFile := fs.String("perf", "bench/results.json", "benchmark results to show on the about page (skipped when the file does not exist)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	files, err := buildSite(*specs, *standalone)
+	perf, err := loadPerf(*perfFile)
+	if err != nil {
+		return err
+	}
+	files, err := buildSiteWith(*specs, *standalone, perf)
 	if err != nil {
 		return err
 	}
@@ -34,13 +40,34 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loadPerf reads make bench's results; a missing file is no error.
+func loadPerf(p string) (*pages.Perf, error) {
+	data, err := os.ReadFile(p)
+	if os.IsNotExist(err) || p == "" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading benchmark results: %w", err)
+	}
+	var perf pages.Perf
+	if err := json.Unmarshal(data, &perf); err != nil {
+		return nil, fmt.Errorf("%s: not benchmark results: %v", p, err)
+	}
+	return &perf, nil
+}
+
 // buildSite renders the whole site for a spec directory into memory.
 func buildSite(specDir string, standalone bool) (site.Files, error) {
+	return buildSiteWith(specDir, standalone, nil)
+}
+
+// buildSiteWith is buildSite with benchmark results for the about page.
+func buildSiteWith(specDir string, standalone bool, perf *pages.Perf) (site.Files, error) {
 	c, err := spec.LoadCatalog(specDir)
 	if err != nil {
 		return nil, err
 	}
-	s, err := pages.Build(c)
+	s, err := pages.Build(c, perf)
 	if err != nil {
 		return nil, fmt.Errorf("laying out the site: %w", err)
 	}

@@ -129,7 +129,11 @@ func snapshot(t *testing.T, dir string) string {
 // $KVPLOT_SCREENSHOT_DIR when set.
 func TestSiteInBrowser(t *testing.T) {
 	requireBrowser(t)
-	files, err := buildSite(defaultSpecs, false)
+	perf, err := loadPerf("../../bench/results.json") // the about page's chart, when measured
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := buildSiteWith(defaultSpecs, false, perf)
 	if err != nil {
 		t.Fatal(err)
 	}

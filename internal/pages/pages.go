@@ -41,8 +41,37 @@ type planOrErr struct {
 	err error
 }
 
-// Build lays out the whole site for catalog c.
-func Build(c *spec.Catalog) (Site, error) {
+// Perf is the latest `make bench` measurement (bench/results.json), shown
+// on the about page. Its figures are inputs like the specs, so a build
+// stays deterministic.
+type Perf struct {
+	GoVersion   string `json:"go_version"`
+	CPUCount    int    `json:"cpu_count"`
+	DefaultSite struct {
+		WallSeconds  float64 `json:"wall_seconds"`
+		PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	} `json:"default_site"`
+	Scale []struct {
+		Models       int     `json:"models"`
+		Fleets       int     `json:"fleets"`
+		Seconds      float64 `json:"seconds"`
+		PeakRSSBytes int64   `json:"peak_rss_bytes"`
+		BytesWritten int64   `json:"bytes_written"`
+	} `json:"scale"`
+	ReportVsPython struct {
+		KVPlotSeconds float64 `json:"kvplot_report_seconds"`
+		PythonSeconds float64 `json:"python_seconds"`
+		Ratio         float64 `json:"ratio"`
+	} `json:"report_vs_python"`
+	Browser struct {
+		Pages         int     `json:"pages"`
+		SlowestDrawMS float64 `json:"slowest_draw_ms"`
+	} `json:"browser"`
+}
+
+// Build lays out the whole site for catalog c; perf, when not nil, adds
+// the measured build times to the about page.
+func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 	if len(c.Models) == 0 {
 		return Site{}, fmt.Errorf("no models to show")
 	}
@@ -77,7 +106,7 @@ func Build(c *spec.Catalog) (Site, error) {
 	for i := range c.Fleets {
 		out.Pages = append(out.Pages, b.fleetPage(i))
 	}
-	out.Pages = append(out.Pages, b.about())
+	out.Pages = append(out.Pages, b.about(perf))
 	out.SpecFiles = b.specFiles
 	return out, nil
 }
@@ -658,7 +687,7 @@ func (b *builder) fleetPage(fi int) site.Page {
 	return pg
 }
 
-func (b *builder) about() site.Page {
+func (b *builder) about(perf *Perf) site.Page {
 	pg := site.Page{Path: "about.html", Title: "About kvplot"}
 	pg.Intro = "kvplot computes LLM serving memory from reviewed specs: exact parameter counts for real architectures (GQA/MQA, MLA, sliding windows, MoE, hybrid Mamba and linear-attention layers, vision encoders), weight bytes in any format, and the KV cache per token, per sequence and per GPU."
 	var acc [][]string
@@ -671,7 +700,35 @@ func (b *builder) about() site.Page {
 		site.Table{ID: "accelerator-table", Caption: "Nameplate memory as marketed; runtime memory as CUDA/PyTorch reports it (used for budgets)",
 			Header: []string{"Accelerator", "Vendor", "Nameplate", "Runtime", "Bandwidth", "Runtime figure from"}, Rows: acc, DataName: "accelerators"},
 		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
+	if perf != nil {
+		pg.Blocks = append(pg.Blocks, perfBlocks(perf)...)
+	}
 	return pg
+}
+
+// perfBlocks shows the latest benchmark: build time and memory as the
+// catalog grows, and the default site's figures.
+func perfBlocks(p *Perf) []site.Block {
+	blocks := []site.Block{site.Text{Heading: "Performance", ID: "performance", Paragraphs: []string{
+		fmt.Sprintf("Measured by make bench (%s, %d cores): the default site builds in %.2f s wall with %s peak memory; kvplot report runs %.0f× faster than the Python prototype; the slowest of %d pages draws its charts %.0f ms after navigation in headless Chromium.",
+			p.GoVersion, p.CPUCount, p.DefaultSite.WallSeconds, units.FormatBytes(p.DefaultSite.PeakRSSBytes), p.ReportVsPython.Ratio, p.Browser.Pages, p.Browser.SlowestDrawMS)}}}
+	if len(p.Scale) == 0 {
+		return blocks
+	}
+	line := charts.Line{ID: "buildScale", Title: "Site build time vs catalog size", Subtitle: "generated catalogs; wall time of kvplot build",
+		XName: "models × fleets", YName: "build time", YUnit: "s"}
+	secs := make([]float64, len(p.Scale))
+	mem := make([]float64, len(p.Scale))
+	var rows [][]string
+	for i, pt := range p.Scale {
+		line.X = append(line.X, fmt.Sprintf("%d × %d", pt.Models, pt.Fleets))
+		secs[i] = math.Round(pt.Seconds*1000) / 1000
+		mem[i] = math.Round(float64(pt.PeakRSSBytes)/(1<<20)) / 1000
+		rows = append(rows, []string{fmt.Sprint(pt.Models), fmt.Sprint(pt.Fleets), fmt.Sprintf("%.2f", pt.Seconds), units.FormatBytes(pt.PeakRSSBytes), units.FormatBytes(pt.BytesWritten)})
+	}
+	line.Series = []charts.Series{{Name: "wall time", Values: secs}}
+	return append(blocks, site.Figure{Chart: line, Caption: "Build time should grow linearly with the number of model × fleet pairs."},
+		site.Table{ID: "scale-table", Caption: "Build of generated catalogs", Header: []string{"Models", "Fleets", "Wall (s)", "Peak memory", "Written"}, Rows: rows})
 }
 
 // maxTP bounds the TP degrees the fit solvers try.
