@@ -21,7 +21,7 @@ golden:
 	$(GO) test ./internal/charts/ ./internal/spec/ ./cmd/kvplot/ -update
 
 bench:
-	bash scripts/bench.sh
+	GO=$(GO) bash scripts/bench.sh
 
 vet:
 	$(GO) vet ./...

@@ -709,9 +709,15 @@ func (b *builder) about(perf *Perf) site.Page {
 // perfBlocks shows the latest benchmark: build time and memory as the
 // catalog grows, and the default site's figures.
 func perfBlocks(p *Perf) []site.Block {
-	blocks := []site.Block{site.Text{Heading: "Performance", ID: "performance", Paragraphs: []string{
-		fmt.Sprintf("Measured by make bench (%s, %d cores): the default site builds in %.2f s wall with %s peak memory; kvplot report runs %.0f× faster than the Python prototype; the slowest of %d pages draws its charts %.0f ms after navigation in headless Chromium.",
-			p.GoVersion, p.CPUCount, p.DefaultSite.WallSeconds, units.FormatBytes(p.DefaultSite.PeakRSSBytes), p.ReportVsPython.Ratio, p.Browser.Pages, p.Browser.SlowestDrawMS)}}}
+	text := fmt.Sprintf("Measured by make bench (%s, %d cores): the default site builds in %.2f s wall with %s peak memory.",
+		p.GoVersion, p.CPUCount, p.DefaultSite.WallSeconds, units.FormatBytes(p.DefaultSite.PeakRSSBytes))
+	if p.ReportVsPython.Ratio > 0 {
+		text += fmt.Sprintf(" kvplot report runs %.0f× faster than the Python prototype.", p.ReportVsPython.Ratio)
+	}
+	if p.Browser.Pages > 0 {
+		text += fmt.Sprintf(" The slowest of %d pages draws its charts %.0f ms after navigation in headless Chromium.", p.Browser.Pages, p.Browser.SlowestDrawMS)
+	}
+	blocks := []site.Block{site.Text{Heading: "Performance", ID: "performance", Paragraphs: []string{text}}}
 	if len(p.Scale) == 0 {
 		return blocks
 	}
