@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kvplot/kvplot/internal/analysis"
 	"github.com/kvplot/kvplot/internal/charts"
@@ -87,7 +90,8 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 	fleetSlugs := site.UniqueSlugs(fleetNames)
 
 	studies := make([]study, len(c.Models))
-	for i, m := range c.Models {
+	parallel(len(c.Models), func(i int) {
+		m := c.Models[i]
 		s := study{m: m, slug: slugs[i], sc: c.Scenario(m)}
 		s.params = m.Arch.Params()
 		s.weight = s.sc.Weights.Bytes(s.params.ByClass)
@@ -96,19 +100,67 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 			s.plans = append(s.plans, planOrErr{p, err})
 		}
 		studies[i] = s
-	}
+	})
 	b := &builder{c: c, studies: studies, fleetSlugs: fleetSlugs, modelKeys: names, specFiles: map[string]string{}}
+	// Spec files first, one at a time: pages only read the paths.
+	b.modelSpecs = make([]site.Links, len(studies))
+	for i := range studies {
+		b.modelSpecs[i] = b.specLinks(studies[i].m)
+	}
+	for _, f := range c.Fleets {
+		a, _ := c.Accelerator(f.Accelerator)
+		b.specFiles["specs/fleets.yaml"] = f.File
+		b.specFiles["specs/accelerators.yaml"] = a.File
+	}
+	modelPages := make([]site.Page, len(studies))
+	parallel(len(studies), func(i int) { modelPages[i] = b.modelPage(i) })
+	fleetPages := make([]site.Page, len(c.Fleets))
+	parallel(len(c.Fleets), func(i int) { fleetPages[i] = b.fleetPage(i) })
 	out := Site{}
 	out.Pages = append(out.Pages, b.index())
-	for i := range studies {
-		out.Pages = append(out.Pages, b.modelPage(&studies[i]))
-	}
-	for i := range c.Fleets {
-		out.Pages = append(out.Pages, b.fleetPage(i))
-	}
+	out.Pages = append(out.Pages, modelPages...)
+	out.Pages = append(out.Pages, fleetPages...)
 	out.Pages = append(out.Pages, b.about(perf))
 	out.SpecFiles = b.specFiles
 	return out, nil
+}
+
+// parallel runs f(0) … f(n−1) on all cores. Each call writes only its own
+// index, so results do not depend on the schedule.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// specLinks registers a model's spec files for copying into the site and
+// returns links to them: the model spec under specs/models/, the Hugging
+// Face config it reads under specs/hf/. A name already taken by another
+// file gets the model's slug in front.
+func (b *builder) specLinks(m spec.Model) site.Links {
+	var links site.Links
+	for _, f := range []struct{ dir, file string }{{"specs/models/", m.File}, {"specs/hf/", m.ConfigFile}} {
+		if f.file == "" {
+			continue
+		}
+		sp := f.dir + path.Base(f.file)
+		if prev, taken := b.specFiles[sp]; taken && prev != f.file {
+			sp = f.dir + m.Slug + "-" + path.Base(f.file)
+		}
+		b.specFiles[sp] = f.file
+		links = append(links, site.Link{Text: "Spec file " + path.Base(f.file), Href: sp})
+	}
+	return links
 }
 
 type builder struct {
@@ -117,6 +169,7 @@ type builder struct {
 	fleetSlugs []string
 	modelKeys  []string
 	specFiles  map[string]string
+	modelSpecs []site.Links // links to each model's spec files
 }
 
 func modelPath(slug string) string { return "models/" + slug + ".html" }
@@ -334,7 +387,8 @@ func tokenLabels(ctxs []int64) []string {
 	return out
 }
 
-func (b *builder) modelPage(s *study) site.Page {
+func (b *builder) modelPage(si int) site.Page {
+	s := &b.studies[si]
 	c := b.c
 	set := c.Settings
 	m := s.m
@@ -385,19 +439,7 @@ func (b *builder) modelPage(s *study) site.Page {
 	if m.ParamsSource != "" && strings.HasPrefix(m.ParamsSource, "http") {
 		links = append(links, site.Link{Text: "Source of the published parameter count", Href: m.ParamsSource, External: true})
 	}
-	for _, f := range []string{m.File, m.ConfigFile} {
-		if f == "" {
-			continue
-		}
-		sp := "specs/" + path.Base(f)
-		if strings.HasSuffix(f, ".json") {
-			sp = "specs/hf/" + path.Base(f)
-		} else {
-			sp = "specs/models/" + path.Base(f)
-		}
-		b.specFiles[sp] = f
-		links = append(links, site.Link{Text: "Spec file " + path.Base(f), Href: sp})
-	}
+	links = append(links, b.modelSpecs[si]...)
 	if len(links) > 0 {
 		pg.Blocks = append(pg.Blocks, links)
 	}
@@ -619,8 +661,6 @@ func (b *builder) fleetPage(fi int) site.Page {
 	if a.Source != "" {
 		links = append(links, site.Link{Text: a.Name + " specifications", Href: a.Source, External: true})
 	}
-	b.specFiles["specs/fleets.yaml"] = f.File
-	b.specFiles["specs/accelerators.yaml"] = a.File
 	links = append(links, site.Link{Text: "Spec file fleets.yaml", Href: "specs/fleets.yaml"}, site.Link{Text: "Spec file accelerators.yaml", Href: "specs/accelerators.yaml"})
 	pg.Blocks = append(pg.Blocks, links)
 
