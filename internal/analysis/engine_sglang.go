@@ -234,11 +234,8 @@ func stateConvBytes(l *Layer, kv DType, tp int64) int64 {
 
 // Estimate implements Engine.
 func (p SGLang) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
-	if f.TP < 1 || f.PP < 1 || f.Count < 1 {
-		return EngineEstimate{}, fmt.Errorf("fleet %s: count, tp and pp must be at least 1", f.Name)
-	}
-	if f.PP > int64(len(m.Layers)) {
-		return EngineEstimate{}, fmt.Errorf("fleet %s: pp %d exceeds the model's %d layers", f.Name, f.PP, len(m.Layers))
+	if err := f.check(m); err != nil {
+		return EngineEstimate{}, err
 	}
 	p = p.withDefaults(m, f)
 	switch {

@@ -24,6 +24,17 @@ func (f Fleet) Replicas() int64 {
 	return f.Count / (f.TP * f.PP)
 }
 
+// check reports a fleet shape that cannot hold m at all.
+func (f Fleet) check(m *Model) error {
+	if f.TP < 1 || f.PP < 1 || f.Count < 1 {
+		return fmt.Errorf("fleet %s: count, tp and pp must be at least 1", f.Name)
+	}
+	if f.PP > int64(len(m.Layers)) {
+		return fmt.Errorf("fleet %s: pp %d exceeds the model's %d layers", f.Name, f.PP, len(m.Layers))
+	}
+	return nil
+}
+
 // Reserves is memory set aside on each accelerator before the KV cache.
 type Reserves struct {
 	// ActivationBytes is kept for the forward pass's activations.
@@ -104,14 +115,11 @@ type Plan struct {
 
 // NewPlan places m on f. It fails when the fleet's shape is impossible.
 func NewPlan(m *Model, s Scenario, f Fleet) (Plan, error) {
-	if f.TP < 1 || f.PP < 1 || f.Count < 1 {
-		return Plan{}, fmt.Errorf("fleet %s: count, tp and pp must be at least 1", f.Name)
+	if err := f.check(m); err != nil {
+		return Plan{}, err
 	}
 	if f.Count%(f.TP*f.PP) != 0 {
 		return Plan{}, fmt.Errorf("fleet %s: %d accelerators is not a multiple of tp×pp = %d", f.Name, f.Count, f.TP*f.PP)
-	}
-	if f.PP > int64(len(m.Layers)) {
-		return Plan{}, fmt.Errorf("fleet %s: pp %d exceeds the model's %d layers", f.Name, f.PP, len(m.Layers))
 	}
 	p := Plan{Model: m, Fleet: f, Scenario: s}
 	for i, r := range StageLayers(len(m.Layers), int(f.PP)) {
