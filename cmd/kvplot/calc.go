@@ -508,5 +508,13 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d models, %d accelerators, %d fleets\n", *dir, len(c.Models), len(c.Accelerators), len(c.Fleets))
+	// Fleets shared by all models may not split some of them: not an error
+	// (those pairs show as n/a), but worth knowing.
+	if notes := c.CheckFleets(); len(notes) > 0 {
+		fmt.Fprintf(stdout, "note: %d model × fleet pairs cannot be placed and show as n/a:\n", len(notes))
+		for _, n := range notes {
+			fmt.Fprintf(stdout, "  %s\n", n)
+		}
+	}
 	return nil
 }
