@@ -43,7 +43,7 @@ func TestSiteContents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"index.html", "about.html", ".nojekyll", "assets/echarts.min.js", "assets/LICENSE", "assets/VERSIONS", "data/models.csv", "data/models.json",
-		"models/llama-3-8b.html", "models/deepseek-v3.html", "fleets/1x-h100.html", "specs/models/llama-3-8b.yaml", "specs/hf/llama-3-8b.config.json"} {
+		"models/llama-3-8b.html", "models/deepseek-v3.html", "fleets/1x-h100.html", "specs/models/llama-3-8b.yaml", "specs/hf/llama-3-8b.config.json", "specs/site.yaml", "specs/fleets.yaml"} {
 		if _, ok := files[p]; !ok {
 			t.Errorf("site lacks %s", p)
 		}

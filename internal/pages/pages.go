@@ -112,6 +112,9 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 		b.specFiles["specs/fleets.yaml"] = f.File
 		b.specFiles["specs/accelerators.yaml"] = a.File
 	}
+	if c.Settings.File != "" {
+		b.specFiles["specs/site.yaml"] = c.Settings.File
+	}
 	modelPages := make([]site.Page, len(studies))
 	parallel(len(studies), func(i int) { modelPages[i] = b.modelPage(i) })
 	fleetPages := make([]site.Page, len(c.Fleets))
@@ -317,7 +320,11 @@ func (b *builder) index() site.Page {
 			Note: fmt.Sprintf("%d × %s (%s each as the runtime reports it), TP %d, PP %d", f.Count, a.Name, units.FormatGiB(a.RuntimeBytes), f.TP, f.PP)})
 	}
 	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Fleets", ID: "fleet-pages"}, flinks,
-		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
+		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions())
+	if c.Settings.File != "" {
+		pg.Blocks = append(pg.Blocks, site.Links{{Text: "Spec file site.yaml", Href: "specs/site.yaml", Note: "the scenario, grids and overhead policy above"}})
+	}
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	return pg
 }
 

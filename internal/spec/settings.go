@@ -12,6 +12,7 @@ import (
 
 // Settings are a spec set's scenario and grid choices (site.yaml).
 type Settings struct {
+	// File is the site.yaml read, "" when there was none (defaults).
 	File string
 	// Contexts and Batches are the grids of the growth charts and tables.
 	Contexts []int64
@@ -94,11 +95,11 @@ const (
 // LoadSettings reads site.yaml; a missing file gives the defaults.
 func LoadSettings(p string) (Settings, Problems) {
 	s := DefaultSettings()
-	s.File = p
 	data, err := os.ReadFile(p)
 	if os.IsNotExist(err) {
 		return s, nil
 	}
+	s.File = p
 	if err != nil {
 		return s, Problems{{Path: p, Message: readError(err)}}
 	}
