@@ -171,10 +171,7 @@ func (c HeatMap) build() (optioner, error) {
 			Formatter: eopts.FuncOpts(heatTooltipJS(c.XName, c.YName, c.Unit, noFitName)),
 		}),
 		// HeatMap ignores SetXAxis: the categories go in the axes' data.
-		echarts.WithXAxisOpts(eopts.XAxis{
-			Type: "category", Name: CleanText(c.XName), NameLocation: "middle", NameGap: 28, Data: xs,
-			SplitArea: &eopts.SplitArea{Show: eopts.Bool(true)},
-		}),
+		echarts.WithXAxisOpts(c.xAxis(xs)),
 		echarts.WithYAxisOpts(eopts.YAxis{
 			Type: "category", Name: CleanText(c.YName), Data: ys,
 			SplitArea: &eopts.SplitArea{Show: eopts.Bool(true)},
@@ -218,4 +215,23 @@ func (c HeatMap) Option() (template.JS, error) { return option(c) }
 // smaller than go-echarts' {"value": [...]} items.
 func withCells(cells [][3]any) echarts.SeriesOpts {
 	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) { s.Data = cells })
+}
+
+// xAxis shows every category. Many long labels (fleet names) are turned
+// 30° so that none is skipped, and the axis name, which they would cover,
+// is left out: the labels say what the axis is.
+func (c HeatMap) xAxis(xs []string) eopts.XAxis {
+	a := eopts.XAxis{Type: "category", Name: CleanText(c.XName), NameLocation: "middle", NameGap: 28, Data: xs,
+		SplitArea: &eopts.SplitArea{Show: eopts.Bool(true)}, AxisLabel: &eopts.AxisLabel{Interval: "0"}}
+	long := 0
+	for _, x := range xs {
+		long = max(long, len([]rune(x)))
+	}
+	if len(xs)*long > 80 {
+		a.Name = ""
+		a.AxisLabel.Rotate = 30
+		a.AxisLabel.Width = 120
+		a.AxisLabel.Overflow = "truncate"
+	}
+	return a
 }

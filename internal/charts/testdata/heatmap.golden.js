@@ -133,6 +133,11 @@
       ],
       "splitArea": {
         "show": true
+      },
+      "axisLabel": {
+        "interval": "0",
+        "showMinLabel": null,
+        "showMaxLabel": null
       }
     }
   ],
