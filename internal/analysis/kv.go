@@ -58,7 +58,11 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 			convDim += 2 * mb.NGroups * mb.DState
 		}
 		conv := s.Bytes(mulSat(convDim, mb.DConv-1))
-		ssm := s.Bytes(mulSat(mb.DInner, mb.DState))
+		ssmFormat := s
+		if mb.SSMStateBits > 0 {
+			ssmFormat = DType{Name: "ssm", Bits: mb.SSMStateBits}
+		}
+		ssm := ssmFormat.Bytes(mulSat(mb.DInner, mb.DState))
 		return cacheCost{State: ceilDiv(addSat(conv, ssm), tp)}
 	case LinearAttention:
 		s := stateDType(kv)

@@ -135,6 +135,10 @@ type Mamba struct {
 	ProjBias bool
 	// InnerNorms are Jamba's RMSNorms on dt, B and C (Mamba-1).
 	InnerNorms bool
+	// SSMStateBits is the element width of the SSM state when the model
+	// asks for one (Nemotron-H's mamba_ssm_cache_dtype float32); 0 keeps it
+	// in the state format of the conv state.
+	SSMStateBits int64
 }
 
 // Linear is a gated delta-net linear-attention mixer (Qwen3-Next).

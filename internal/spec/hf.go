@@ -731,6 +731,12 @@ func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mam
 		m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
 		m.ConvBias, _ = o.boolean("use_conv_bias")
 		m.ProjBias, _ = o.boolean("use_bias")
+		switch d, _ := o.str("mamba_ssm_cache_dtype"); d {
+		case "float32":
+			m.SSMStateBits = 32
+		case "bfloat16", "float16":
+			m.SSMStateBits = 16
+		}
 	case mt == "jamba":
 		m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
 		m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")

@@ -43,3 +43,29 @@ func TestOfficialConfigs(t *testing.T) {
 		})
 	}
 }
+
+// TestHybridStateBytes checks the fixed per-sequence state of hybrid
+// models. Nemotron-3-Nano: 23 Mamba-2 layers, d_inner 64 heads × 64 = 4096,
+// 8 groups of state 128, conv kernel 4: conv (4096 + 2·8·128) × 3 in bf16
+// and an fp32 SSM state (mamba_ssm_cache_dtype) of 4096 × 128 — 2,134,016
+// bytes a layer. Qwen3-Next: 36 gated delta-net layers, 16 key heads and 32
+// value heads of 128, kernel 4: conv (2·2048 + 4096) × 3 and recurrent
+// 32 × 128 × 128, in bf16 — 1,097,728 bytes a layer.
+func TestHybridStateBytes(t *testing.T) {
+	bf16, _ := analysis.LookupKVDType("bf16")
+	for _, c := range []struct {
+		file string
+		want int64
+	}{
+		{"nemotron-3-nano-30b-a3b.config.json", 23 * 2_134_016},
+		{"qwen3-next-80b-a3b-thinking.config.json", 36 * 1_097_728},
+	} {
+		m, err := LoadModel(filepath.Join("..", "..", "specs", "hf", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Arch.StateBytesPerSequence(bf16); got != c.want {
+			t.Errorf("StateBytesPerSequence(%s) = %d, want %d", c.file, got, c.want)
+		}
+	}
+}
