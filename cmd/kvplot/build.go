@@ -13,12 +13,13 @@ import (
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("build", "build [--specs DIR] [--out DIR] [--standalone]", stderr)
+	const synopsis = "build [--specs DIR] [--out DIR] [--standalone] [--perf FILE]"
+	fs := newFlags("build")
 	specs := fs.String("specs", "specs", "spec directory")
 	out := fs.String("out", "out", "output directory; replaced as a whole only after the new site is complete")
 	standalone := fs.Bool("standalone", false, "write each page as one self-contained HTML file (ECharts inlined)")
 	perfFile := fs.String("perf", "bench/results.json", "benchmark results to show on the about page (skipped when the file does not exist)")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parse(fs, synopsis, args, stdout); err != nil {
 		return err
 	}
 	perf, err := loadPerf(*perfFile)

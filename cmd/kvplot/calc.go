@@ -15,30 +15,28 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// newFlags makes a subcommand's flag set that reports errors instead of exiting.
-func newFlags(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
+// newFlags makes a subcommand's flag set that reports errors instead of
+// printing them and exiting; parse prints help when asked.
+func newFlags(name string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kvplot %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
-	}
+	fs.Usage = func() {}
 	return fs
 }
 
-// parse parses flags; -h prints help to stdout and returns errHelp.
-func parse(fs *pflag.FlagSet, args []string, stdout io.Writer) error {
+// parse parses flags; -h prints the command's usage line (synopsis) and
+// flags to stdout and returns errHelp, other problems are usage errors.
+func parse(fs *pflag.FlagSet, synopsis string, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage = func() {}
-			fmt.Fprintf(stdout, "Flags:\n%s", fs.FlagUsages())
+			fmt.Fprintf(stdout, "Usage: kvplot %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
 			return errHelp
 		}
-		return usagef("%v", err)
+		return usagef("%s: %v", fs.Name(), err)
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }
@@ -64,7 +62,7 @@ const calcSynopsis = "calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
-	fs := newFlags("calc", calcSynopsis, stderr)
+	fs := newFlags("calc")
 	fs.StringVar(&f.model, "model", "", "model: a catalog name or slug, or a path to a spec or Hugging Face config.json")
 	fs.StringVar(&f.specs, "specs", "specs", "spec directory (models/, accelerators.yaml, fleets.yaml, site.yaml)")
 	fs.StringVar(&f.fleet, "fleet", "", "a fleet from the catalog")
@@ -84,7 +82,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.blockSize, "block-size", 0, "tokens per KV-cache page (default vllm 16, sglang 1)")
 	fs.Int64Var(&f.maxModelLen, "max-model-len", 0, "context the engine is started with and concurrency is reported for (default: the model's)")
 	fs.StringVar(&f.kvCacheMemory, "kv-cache-memory", "", "vllm: KV-cache memory per GPU with a unit, instead of profiling (like vLLM's --kv-cache-memory)")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parse(fs, calcSynopsis, args, stdout); err != nil {
 		return err
 	}
 	if err := checkEngineFlags(f, fs.Changed); err != nil {
@@ -485,9 +483,10 @@ func writeCalc(w io.Writer, r calcResult) error {
 }
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("report", "report [--specs DIR]", stderr)
+	const synopsis = "report [--specs DIR]"
+	fs := newFlags("report")
 	dir := fs.String("specs", "specs", "spec directory")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parse(fs, synopsis, args, stdout); err != nil {
 		return err
 	}
 	c, err := spec.LoadCatalog(*dir)
@@ -498,9 +497,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", "validate [--specs DIR]", stderr)
+	const synopsis = "validate [--specs DIR]"
+	fs := newFlags("validate")
 	dir := fs.String("specs", "specs", "spec directory")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parse(fs, synopsis, args, stdout); err != nil {
 		return err
 	}
 	c, err := spec.LoadCatalog(*dir)

@@ -121,3 +121,16 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestHelp: --help prints the command's usage and flags to stdout and
+// nothing to stderr; a bad flag prints one line and a pointer to help.
+func TestHelp(t *testing.T) {
+	out, errs, code := runKVPlot("calc", "--help")
+	if code != 0 || errs != "" || !strings.HasPrefix(out, "Usage: kvplot calc --model") || !strings.Contains(out, "--kv-dtype") {
+		t.Errorf("calc --help: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	_, errs, code = runKVPlot("build", "--outt", "x")
+	if want := "kvplot: build: unknown flag: --outt\nRun 'kvplot help' for usage.\n"; code != 2 || errs != want {
+		t.Errorf("build --outt: exit %d, stderr %q; want 2, %q", code, errs, want)
+	}
+}
