@@ -746,6 +746,7 @@ func (b *builder) about(perf *Perf) site.Page {
 		site.Text{Heading: "Accelerators", ID: "accelerators"},
 		site.Table{ID: "accelerator-table", Caption: "Nameplate memory as marketed; runtime memory as CUDA/PyTorch reports it (used for budgets)",
 			Header: []string{"Accelerator", "Vendor", "Nameplate", "Runtime", "Bandwidth", "Runtime figure from"}, Rows: acc, DataName: "accelerators"},
+		site.Links{{Text: "Spec file accelerators.yaml", Href: "specs/accelerators.yaml", Note: "each figure with its source"}},
 		site.Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), site.Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	if perf != nil {
 		pg.Blocks = append(pg.Blocks, perfBlocks(perf)...)
