@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -252,6 +253,11 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	res.StateBytesPerSequence = arch.StateBytesPerSequence(sc.KV)
 	res.Context, res.Batch = f.context, f.batch
 	res.KVBytes = arch.KVBytes(sc.KV, f.context, f.batch)
+	if res.KVBytes == math.MaxInt64 {
+		// The analysis saturates rather than wraps; say so instead of
+		// printing 8 EiB as if it were an answer.
+		return res, usagef("calc: %d sequences of %d tokens need more than 8 EiB of KV cache; lower --batch or --context", f.batch, f.context)
+	}
 	res.ModelMaxContext = arch.MaxContext
 	res.Overhead = sc.Overhead.Describe()
 

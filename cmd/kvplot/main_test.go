@@ -106,6 +106,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown model is bad input", []string{"calc", "--model", "no-such-model", "--specs", "../../specs/seed"}, 1, "unknown model"},
 		{"missing spec dir is bad input", []string{"validate", "--specs", "/nonexistent/specs"}, 1, "no such file"},
 		{"seed specs validate", []string{"validate", "--specs", "../../specs/seed"}, 0, ""},
+		{"a cache beyond int64 is refused, not saturated", []string{"calc", "--model", "llama-3.1-405b", "--specs", "../../specs", "--context", "4294967296", "--batch", "1048576"}, 2, "more than 8 EiB"},
 		{"misspelt model gets a suggestion", []string{"calc", "--model", "qwen25-7b", "--specs", "../../specs"}, 1, `did you mean "qwen2.5-7b"?`},
 		{"tp not dividing heads is bad input", []string{"calc", "--model", "qwen2.5-7b", "--specs", "../../specs", "--gpu", "h100-sxm", "--tp", "8"}, 1, "tp 8 does not divide the 28 attention heads"},
 	}
