@@ -190,3 +190,24 @@ func checkInBrowser(t *testing.T, files site.Files, screenshotDir string) (sitet
 	}
 	return rep, pages
 }
+
+// TestBuildRefusesSaturatedGrid: a grid whose cache exceeds int64 is a
+// clear error, not a chart of saturated values.
+func TestBuildRefusesSaturatedGrid(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"accelerators.yaml", "fleets.yaml"} {
+		b, err := os.ReadFile(filepath.Join(defaultSpecs, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "models"), 0o755)
+	cfg, _ := os.ReadFile(filepath.Join(defaultSpecs, "hf", "llama-3-8b.config.json"))
+	os.WriteFile(filepath.Join(dir, "models", "llama.json"), cfg, 0o644)
+	os.WriteFile(filepath.Join(dir, "site.yaml"), []byte("contexts: [4294967296]\nbatches: [1048576]\n"), 0o644)
+	_, errs, code := runKVPlot("build", "--specs", dir, "--out", filepath.Join(dir, "..", "out"))
+	if code != 1 || !strings.Contains(errs, "more than 8 EiB") {
+		t.Errorf("exit %d, stderr %q; want 1 and a limit message", code, errs)
+	}
+}

@@ -79,8 +79,19 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 		return Site{}, fmt.Errorf("no models to show")
 	}
 	var names []string
+	set := c.Settings
 	for _, m := range c.Models {
 		names = append(names, m.Slug)
+		// The analysis saturates instead of wrapping; a grid that reaches
+		// the limit would chart a meaningless 8 EiB, so refuse it.
+		last := set.Contexts[len(set.Contexts)-1]
+		for last < m.Arch.MaxContext && last < 1<<24 {
+			last *= 2 // as far as the model page's growth chart goes
+		}
+		kv := m.Arch.KVBytes(set.KVDType, last, set.Batches[len(set.Batches)-1])
+		if kv == math.MaxInt64 {
+			return Site{}, fmt.Errorf("%s: the largest context × batch of the grid needs more than 8 EiB of KV cache for %s; shrink contexts or batches", set.File, m.Name)
+		}
 	}
 	slugs := site.UniqueSlugs(names)
 	fleetNames := make([]string, len(c.Fleets))
