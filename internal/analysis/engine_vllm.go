@@ -544,19 +544,7 @@ func (p VLLM) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
 	}
 	hi := max(p.MaxModelLen, m.MaxContext)
 	if fits(1) {
-		lo := int64(1) // fits(lo)
-		if fits(hi) {
-			lo = hi
-		}
-		for hi-lo > 1 {
-			mid := lo + (hi-lo)/2
-			if fits(mid) {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		e.MaxModelLenEstimate = lo
+		e.MaxModelLenEstimate = largestFitting(1, hi, fits)
 	}
 
 	for _, st := range stages {

@@ -265,8 +265,17 @@ func (p Plan) MaxContext(batch int64) ContextLimit {
 		}
 		return ContextLimit{Tokens: ContextCeiling, Unbounded: bounded}
 	}
-	lo, hi := int64(0), ContextCeiling // fits(lo), !fits(hi)
-	for hi-lo > 1 {
+	return ContextLimit{Tokens: largestFitting(0, ContextCeiling, fits)}
+}
+
+// largestFitting is the largest n in [lo, hi] with fits(n), for a fits
+// that holds at lo and, once false, stays false: a binary search of at most
+// log2(hi−lo)+1 steps.
+func largestFitting(lo, hi int64, fits func(int64) bool) int64 {
+	if fits(hi) {
+		return hi
+	}
+	for hi-lo > 1 { // fits(lo), !fits(hi)
 		mid := lo + (hi-lo)/2
 		if fits(mid) {
 			lo = mid
@@ -274,7 +283,7 @@ func (p Plan) MaxContext(batch int64) ContextLimit {
 			hi = mid
 		}
 	}
-	return ContextLimit{Tokens: lo}
+	return lo
 }
 
 // MaxConcurrency is how many sequences of context tokens one replica holds:
