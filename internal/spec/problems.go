@@ -326,24 +326,7 @@ func lineCol(data []byte, off int64) (int, int) {
 func pythonJSON(data []byte) []byte {
 	out := data
 	copied := false
-	inStr, esc := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inStr {
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		}
-		if c == '"' {
-			inStr = true
-			continue
-		}
+	outsideStrings(data, func(i int) int {
 		for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
 			if bytes.HasPrefix(data[i:], []byte(tok)) {
 				if !copied {
@@ -354,11 +337,11 @@ func pythonJSON(data []byte) []byte {
 					out[i+j] = ' '
 				}
 				out[i] = '0'
-				i += len(tok) - 1
-				break
+				return len(tok)
 			}
 		}
-	}
+		return 1
+	})
 	return out
 }
 
@@ -369,27 +352,38 @@ func untab(data []byte) []byte {
 		return data
 	}
 	out := append([]byte(nil), data...)
-	inStr, esc := false, false
-	for i, c := range out {
-		if inStr {
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inStr = true
-		case '\t':
+	outsideStrings(data, func(i int) int {
+		if out[i] == '\t' {
 			out[i] = ' '
 		}
-	}
+		return 1
+	})
 	return out
+}
+
+// outsideStrings calls visit with the offset of each byte of JSON text
+// that is not inside a string literal (quotes included in neither);
+// visit returns how many bytes it consumed (at least 1).
+func outsideStrings(data []byte, visit func(i int) int) {
+	inStr, esc := false, false
+	for i := 0; i < len(data); {
+		c := data[i]
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case inStr && c == '"':
+			inStr = false
+		case inStr:
+		case c == '"':
+			inStr = true
+		default:
+			i += max(1, visit(i))
+			continue
+		}
+		i++
+	}
 }
 
 // obj reads fields of one mapping node, remembering which it used.
