@@ -10,14 +10,7 @@ import (
 // TestModelPageHasEverySection checks that each model page carries the
 // charts and tables the site promises, and the index one row per model.
 func TestModelPageHasEverySection(t *testing.T) {
-	c, err := spec.LoadCatalog("../../specs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Build(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := buildDefault(t)
 	if got, want := len(s.Pages), 1+len(c.Models)+len(c.Fleets)+1; got != want {
 		t.Fatalf("Build made %d pages, want %d (index, models, fleets, about)", got, want)
 	}
@@ -54,14 +47,7 @@ func TestModelPageHasEverySection(t *testing.T) {
 // TestFitTableNamesTheCheapestChange: Llama 3.1 70B in bf16 does not fit
 // one H100 at the default scenario; int4 weights are the cheapest fix.
 func TestFitTableNamesTheCheapestChange(t *testing.T) {
-	c, err := spec.LoadCatalog("../../specs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Build(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := buildDefault(t)
 	for _, pg := range s.Pages {
 		if pg.Path != "models/llama-3-1-70b.html" {
 			continue
@@ -80,4 +66,18 @@ func TestFitTableNamesTheCheapestChange(t *testing.T) {
 		}
 	}
 	t.Error("no fit-changes row for Llama 3.1 70B on 1× H100")
+}
+
+// buildDefault lays out the default catalog's site.
+func buildDefault(t *testing.T) (*spec.Catalog, Site) {
+	t.Helper()
+	c, err := spec.LoadCatalog("../../specs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s
 }
