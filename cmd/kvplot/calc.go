@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
+	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/report"
 	"github.com/kvplot/kvplot/internal/spec"
 	"github.com/kvplot/kvplot/internal/units"
@@ -338,12 +339,12 @@ func checkEngineFlags(f calcFlags, changed func(string) bool) error {
 }
 
 // engineFor builds the engine profile of calc's flags for an accelerator.
-func engineFor(f calcFlags, accel string) (analysis.Engine, error) {
+func engineFor(f calcFlags, accel string) (engine.Engine, error) {
 	if f.engine == "sglang" {
-		return analysis.SGLang{MemFractionStatic: f.gpuMemUtilization, ChunkedPrefillSize: f.maxNumBatchedTokens,
+		return engine.SGLang{MemFractionStatic: f.gpuMemUtilization, ChunkedPrefillSize: f.maxNumBatchedTokens,
 			PageSize: f.blockSize, ContextLen: f.maxModelLen}, nil
 	}
-	p := analysis.DefaultVLLM()
+	p := engine.DefaultVLLM()
 	p.Accelerator = accel
 	if f.gpuMemUtilization > 0 {
 		p.GPUMemoryUtilization = f.gpuMemUtilization

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kvplot/kvplot/internal/analysis"
 	"github.com/kvplot/kvplot/internal/charts"
+	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/site"
 	"github.com/kvplot/kvplot/internal/spec"
 	"github.com/kvplot/kvplot/internal/units"
@@ -872,10 +873,10 @@ func (b *builder) engineSection(s *study, ctxs []int64) []site.Block {
 		row := []string{f.Title}
 		r := []any{f.Name}
 		var vllmLine string
-		for j, e := range []analysis.Engine{
-			analysis.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
-			analysis.VLLM{Accelerator: a.Name, MaxModelLen: maxLen},
-			analysis.SGLang{ContextLen: maxLen},
+		for j, e := range []engine.Engine{
+			engine.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
+			engine.VLLM{Accelerator: a.Name, MaxModelLen: maxLen},
+			engine.SGLang{ContextLen: maxLen},
 		} {
 			est, err := e.Estimate(arch, s.sc, fl)
 			tokens := est.KVCacheTokens

@@ -1,8 +1,10 @@
-package analysis
+package engine
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/kvplot/kvplot/internal/analysis"
 )
 
 // SGLang is SGLang's memory policy (python/sglang/srt/server_args.py and
@@ -131,7 +133,7 @@ func SGLangMemFractionStatic(gpuMemMiB, chunkedPrefillSize, cudaGraphMaxBS, tp, 
 	return f
 }
 
-func (p SGLang) withDefaults(m *Model, f Fleet) SGLang {
+func (p SGLang) withDefaults(m *analysis.Model, f analysis.Fleet) SGLang {
 	if p.GPUMemoryMiB == 0 {
 		p.GPUMemoryMiB = int64(math.Round(float64(f.CapacityBytes) / (1 << 20) / sglangNvidiaSMIRatio))
 	}
@@ -182,32 +184,32 @@ type sglangPools struct {
 	latentDim        int64 // MLA: kv_lora_rank + rope dims
 }
 
-func (m *Model) sglangPools(kv DType, tp int64, from, to int) sglangPools {
+func sglangPoolsOf(m *analysis.Model, kv analysis.DType, tp int64, from, to int) sglangPools {
 	var p sglangPools
 	for i := from; i < to; i++ {
 		l := &m.Layers[i]
-		c := m.layerCache(l, kv, tp)
+		perToken, _, state := m.LayerCacheBytes(i, kv, tp)
 		switch l.Kind {
-		case FullAttention, MLAAttention, ChunkedAttention:
+		case analysis.FullAttention, analysis.MLAAttention, analysis.ChunkedAttention:
 			p.fullLayers++
-		case SlidingAttention:
+		case analysis.SlidingAttention:
 			p.swaLayers++
 			if p.swaWindow == 0 || l.Window > p.swaWindow {
 				p.swaWindow = l.Window
 			}
-		case MambaMixer, LinearAttention:
-			p.stateBytes = addSat(p.stateBytes, c.State)
+		case analysis.MambaMixer, analysis.LinearAttention:
+			p.stateBytes = addSat(p.stateBytes, state)
 			p.convBytes = addSat(p.convBytes, stateConvBytes(l, kv, tp))
 			continue
 		default:
 			continue
 		}
-		p.cellBytes = addSat(p.cellBytes, c.PerToken)
+		p.cellBytes = addSat(p.cellBytes, perToken)
 		if p.kvHeads == 0 && p.latentDim == 0 {
-			if l.Kind == MLAAttention {
+			if l.Kind == analysis.MLAAttention {
 				p.mla, p.latentDim = true, l.MLA.KVLoraRank+l.MLA.QKRopeHeadDim
 			} else {
-				p.kvHeads, p.headDim = kvHeadsPerRank(l.Attn.KVHeads, tp), l.Attn.HeadDim
+				p.kvHeads, p.headDim = analysis.KVHeadsPerRank(l.Attn.KVHeads, tp), l.Attn.HeadDim
 			}
 		}
 	}
@@ -215,17 +217,17 @@ func (m *Model) sglangPools(kv DType, tp int64, from, to int) sglangPools {
 }
 
 // stateConvBytes is the convolution part of a layer's state on one rank.
-func stateConvBytes(l *Layer, kv DType, tp int64) int64 {
-	s := stateDType(kv)
+func stateConvBytes(l *analysis.Layer, kv analysis.DType, tp int64) int64 {
+	s := analysis.StateDType(kv)
 	switch l.Kind {
-	case MambaMixer:
+	case analysis.MambaMixer:
 		mb := l.Mamba
 		convDim := mb.DInner
 		if mb.Version == 2 {
 			convDim += 2 * mb.NGroups * mb.DState
 		}
 		return ceilDiv(s.Bytes(mulSat(convDim, mb.DConv-1)), tp)
-	case LinearAttention:
+	case analysis.LinearAttention:
 		la := l.Linear
 		return ceilDiv(s.Bytes(mulSat(2*la.KHeads*la.KHeadDim+la.VHeads*la.VHeadDim, la.ConvKernel-1)), tp)
 	}
@@ -233,8 +235,8 @@ func stateConvBytes(l *Layer, kv DType, tp int64) int64 {
 }
 
 // Estimate implements Engine.
-func (p SGLang) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
-	if err := f.check(m); err != nil {
+func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
+	if err := f.Check(m); err != nil {
 		return EngineEstimate{}, err
 	}
 	p = p.withDefaults(m, f)
@@ -265,9 +267,9 @@ func (p SGLang) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) 
 		pools                             sglangPools
 	}
 	var stages []stage
-	for k, r := range StageLayers(len(m.Layers), int(f.PP)) {
-		st := stage{pools: m.sglangPools(s.KV, f.TP, r[0], r[1])}
-		st.weights = m.stageWeights(s.Weights, f.TP, r[0], r[1], k == 0, k == int(f.PP)-1)
+	for k, r := range analysis.StageLayers(len(m.Layers), int(f.PP)) {
+		st := stage{pools: sglangPoolsOf(m, s.KV, f.TP, r[0], r[1])}
+		st.weights = stageWeights(m, s.Weights, f.TP, r[0], r[1], k == 0, k == int(f.PP)-1)
 		post := p.AvailableAfterLoadBytes
 		if post <= 0 {
 			post = pre - st.weights
@@ -330,7 +332,7 @@ func (p SGLang) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) 
 	if b.slots > 0 {
 		conv := float64(mulSat(b.slots, pl.convBytes))
 		ssm := float64(mulSat(b.slots, pl.stateBytes-pl.convBytes))
-		e.LogLines = append(e.LogLines, fmt.Sprintf("Mamba Cache is allocated. max_mamba_cache_size: %d, conv_state size: %sGB, ssm_state size: %sGB",
+		e.LogLines = append(e.LogLines, fmt.Sprintf("analysis.Mamba Cache is allocated. max_mamba_cache_size: %d, conv_state size: %sGB, ssm_state size: %sGB",
 			b.slots, gib2(conv), gib2(ssm)))
 	}
 	kvLine := func(tokens, layers int64) string {

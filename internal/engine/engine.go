@@ -1,8 +1,10 @@
-package analysis
+package engine
 
 import (
 	"math"
 	"strconv"
+
+	"github.com/kvplot/kvplot/internal/analysis"
 )
 
 // Engine is a serving engine's memory policy: given a model placed on a
@@ -14,7 +16,7 @@ type Engine interface {
 	// Estimate predicts the engine's startup numbers. It fails only when
 	// the fleet's shape or the profile's settings are impossible; a model
 	// that does not fit gives an estimate with StartupError set.
-	Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error)
+	Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error)
 }
 
 // EngineEstimate is what an engine reports when it starts, per GPU of the
@@ -85,7 +87,7 @@ type requestDemand struct {
 
 type simpleStage struct {
 	budget int64
-	cost   seqCost
+	stage  analysis.Stage
 }
 
 // MaxConcurrency is how many requests of maxModelLen tokens the cache
@@ -110,7 +112,7 @@ func (e EngineEstimate) MaxConcurrency(maxModelLen int64) float64 {
 			if s.budget <= 0 {
 				return 0
 			}
-			if per := s.cost.bytes(maxModelLen); per > 0 {
+			if per := s.stage.SequenceBytes(maxModelLen); per > 0 {
 				best = math.Min(best, float64(s.budget)/float64(per))
 			}
 		}
@@ -175,7 +177,7 @@ func floorBytes(v float64) int64 {
 
 // activationElementBytes is the width of activations: 16-bit unless the
 // weights themselves are 32-bit.
-func activationElementBytes(w WeightScheme) int64 {
+func activationElementBytes(w analysis.WeightScheme) int64 {
 	if w.Default.Bits >= 32 {
 		return 4
 	}
@@ -194,7 +196,7 @@ func activationElementBytes(w WeightScheme) int64 {
 // fused kernel's gate/up, activation and down-projection buffers
 // (3 × expert intermediate / tp + hidden) plus shared experts and router
 // logits. Everything is in the activation dtype of elem bytes.
-func (m *Model) forwardPeakBytes(from, to int, tokens, tp, elem int64) int64 {
+func forwardPeakBytes(m *analysis.Model, from, to int, tokens, tp, elem int64) int64 {
 	if tp < 1 {
 		tp = 1
 	}
@@ -204,17 +206,17 @@ func (m *Model) forwardPeakBytes(from, to int, tokens, tp, elem int64) int64 {
 		l := &m.Layers[i]
 		var mixer int64
 		switch l.Kind {
-		case FullAttention, SlidingAttention, ChunkedAttention:
+		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
 			a := l.Attn
 			mixer = (a.Heads*a.HeadDim + 2*a.KVHeads*a.HeadDim + a.Heads*a.VHeadDim) / tp
-		case MLAAttention:
+		case analysis.MLAAttention:
 			a := l.MLA
 			mixer = a.KVLoraRank + a.QKRopeHeadDim +
 				a.Heads*(2*(a.QKNopeHeadDim+a.QKRopeHeadDim)+a.QKNopeHeadDim+2*a.VHeadDim)/tp
-		case MambaMixer:
+		case analysis.MambaMixer:
 			mb := l.Mamba
 			mixer = (2*mb.DInner + 2*mb.NGroups*mb.DState + mb.NHeads + mb.DInner) / tp
-		case LinearAttention:
+		case analysis.LinearAttention:
 			la := l.Linear
 			key, val := la.KHeads*la.KHeadDim, la.VHeads*la.VHeadDim
 			mixer = (2*key + 2*val + 2*la.VHeads + val) / tp
@@ -244,22 +246,21 @@ func (m *Model) forwardPeakBytes(from, to int, tokens, tp, elem int64) int64 {
 // samplerPeakBytes estimates the profile run's sampling step: the last
 // hidden states of all tokens stay alive while rows × vocab logits go
 // through the sampler at bytesPerLogit bytes each (see VLLM.NativeSampler).
-func (m *Model) samplerPeakBytes(tokens, rows, elem, bytesPerLogit int64) int64 {
+func samplerPeakBytes(m *analysis.Model, tokens, rows, elem, bytesPerLogit int64) int64 {
 	return addSat(mulSat(mulSat(tokens, m.Hidden), elem), mulSat(mulSat(rows, m.VocabSize), bytesPerLogit))
 }
 
 // stageWeights is the weights one tensor-parallel rank holds for layers
 // [from, to), with the embeddings when first and the head when last.
-func (m *Model) stageWeights(w WeightScheme, tp int64, from, to int, first, last bool) int64 {
-	t := m.tallyRange(tp, from, to, first, last)
-	return w.Bytes(t.counts)
+func stageWeights(m *analysis.Model, w analysis.WeightScheme, tp int64, from, to int, first, last bool) int64 {
+	return w.Bytes(m.StageParams(tp, from, to, first, last))
 }
 
 // Simple is kvplot's explicit-reserve policy (SimpleOverhead) seen as an
 // engine, so it can be compared with VLLM and SGLang: the KV budget is
 // what NewPlan leaves, and the cache holds budget ÷ bytes per token.
 type Simple struct {
-	Overhead SimpleOverhead
+	Overhead analysis.SimpleOverhead
 	// MaxModelLen is the context the concurrency is reported for; 0 uses
 	// the model's MaxContext.
 	MaxModelLen int64
@@ -269,9 +270,9 @@ type Simple struct {
 func (Simple) Name() string { return "simple" }
 
 // Estimate implements Engine.
-func (p Simple) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
+func (p Simple) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
 	s.Overhead = p.Overhead
-	plan, err := NewPlan(m, s, f)
+	plan, err := analysis.NewPlan(m, s, f)
 	if err != nil {
 		return EngineEstimate{}, err
 	}
@@ -282,11 +283,8 @@ func (p Simple) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) 
 	e.AvailableKVBytes = b.KVBudgetBytes
 	e.KVCacheTokens = math.MaxInt64
 	for _, st := range plan.Stages {
-		e.demand.simple = append(e.demand.simple, simpleStage{budget: st.KVBudgetBytes, cost: st.cost})
-		per := st.cost.perToken
-		for _, w := range st.cost.windowed {
-			per += w.PerToken
-		}
+		e.demand.simple = append(e.demand.simple, simpleStage{budget: st.KVBudgetBytes, stage: st})
+		per := st.TokenBytes()
 		switch {
 		case st.KVBudgetBytes <= 0:
 			e.KVCacheTokens = 0

@@ -1,4 +1,4 @@
-package analysis
+package engine
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kvplot/kvplot/internal/analysis"
 )
 
 // Runtime totals of the GPUs in the published logs, as PyTorch reports
@@ -17,35 +19,62 @@ var (
 	l4GiB      = gibBytes(22.36)
 )
 
+var (
+	bf16, _   = analysis.LookupDType("bf16")
+	kvBF16, _ = analysis.LookupKVDType("bf16")
+)
+
+// llama3_8b is Meta-Llama-3-8B's architecture (config.json on the Hub).
+func llama3_8b() *analysis.Model {
+	m := &analysis.Model{Name: "llama-3-8b", VocabSize: 128256, Hidden: 4096, NormsPerLayer: 2, FinalNorm: true, MaxContext: 8192}
+	for range 32 {
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128},
+			FFN:  analysis.FFN{Intermediate: 14336, Gated: true}})
+	}
+	return m
+}
+
+// mlaModel is a stack of DeepSeek-V3 MLA layers (dense MLP, for cache tests).
+func mlaModel(layers int) *analysis.Model {
+	m := &analysis.Model{Name: "mla", VocabSize: 129280, Hidden: 7168, NormsPerLayer: 2, FinalNorm: true}
+	for range layers {
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.MLAAttention,
+			MLA: analysis.MLA{Heads: 128, QLoraRank: 1536, KVLoraRank: 512, QKNopeHeadDim: 128, QKRopeHeadDim: 64, VHeadDim: 128},
+			FFN: analysis.FFN{Intermediate: 18432, Gated: true}})
+	}
+	return m
+}
+
 func gibBytes(x float64) int64 { return int64(math.Round(x * (1 << 30))) }
 
 var (
-	weightsBF16 = WeightScheme{Default: bf16}
+	weightsBF16 = analysis.WeightScheme{Default: bf16}
 	// gpt-oss ships its routed experts in MXFP4, everything else in bf16.
-	weightsGPTOSS = WeightScheme{Default: bf16, Overrides: map[TensorClass]DType{ExpertWeights: {Name: "mxfp4", Bits: 4, GroupSize: 32, ScaleBits: 8}}}
+	weightsGPTOSS = analysis.WeightScheme{Default: bf16, Overrides: map[analysis.TensorClass]analysis.DType{analysis.ExpertWeights: {Name: "mxfp4", Bits: 4, GroupSize: 32, ScaleBits: 8}}}
 )
 
 // qwen2_7b is Qwen/Qwen2-7B-Instruct (config.json on the Hub).
-func qwen2_7b() *Model {
-	m := &Model{Name: "qwen2-7b-instruct", VocabSize: 152064, Hidden: 3584, NormsPerLayer: 2, FinalNorm: true, MaxContext: 32768}
+func qwen2_7b() *analysis.Model {
+	m := &analysis.Model{Name: "qwen2-7b-instruct", VocabSize: 152064, Hidden: 3584, NormsPerLayer: 2, FinalNorm: true, MaxContext: 32768}
 	for range 28 {
-		m.Layers = append(m.Layers, Layer{Kind: FullAttention,
-			Attn: Attention{Heads: 28, KVHeads: 4, HeadDim: 128, VHeadDim: 128, QKVBias: true},
-			FFN:  FFN{Intermediate: 18944, Gated: true}})
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 28, KVHeads: 4, HeadDim: 128, VHeadDim: 128, QKVBias: true},
+			FFN:  analysis.FFN{Intermediate: 18944, Gated: true}})
 	}
 	return m
 }
 
 // gptOSS120b is openai/gpt-oss-120b (specs/hf/gpt-oss-120b.config.json):
 // 36 layers alternating sliding(128)/full, 128 experts top-4.
-func gptOSS120b() *Model {
-	m := &Model{Name: "gpt-oss-120b", VocabSize: 201088, Hidden: 2880, NormsPerLayer: 2, FinalNorm: true, MaxContext: 131072}
+func gptOSS120b() *analysis.Model {
+	m := &analysis.Model{Name: "gpt-oss-120b", VocabSize: 201088, Hidden: 2880, NormsPerLayer: 2, FinalNorm: true, MaxContext: 131072}
 	for i := range 36 {
-		l := Layer{Kind: FullAttention,
-			Attn: Attention{Heads: 64, KVHeads: 8, HeadDim: 64, VHeadDim: 64, QKVBias: true, OutBias: true, Sinks: true},
-			FFN:  FFN{Gated: true, Bias: true, Experts: 128, TopK: 4, ExpertIntermediate: 2880, RouterBias: true}}
+		l := analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 64, KVHeads: 8, HeadDim: 64, VHeadDim: 64, QKVBias: true, OutBias: true, Sinks: true},
+			FFN:  analysis.FFN{Gated: true, Bias: true, Experts: 128, TopK: 4, ExpertIntermediate: 2880, RouterBias: true}}
 		if i%2 == 0 {
-			l.Kind, l.Window = SlidingAttention, 128
+			l.Kind, l.Window = analysis.SlidingAttention, 128
 		}
 		m.Layers = append(m.Layers, l)
 	}
@@ -53,34 +82,34 @@ func gptOSS120b() *Model {
 }
 
 // qwen3_14b is Qwen/Qwen3-14B.
-func qwen3_14b() *Model {
-	m := &Model{Name: "qwen3-14b", VocabSize: 151936, Hidden: 5120, NormsPerLayer: 2, FinalNorm: true, MaxContext: 40960}
+func qwen3_14b() *analysis.Model {
+	m := &analysis.Model{Name: "qwen3-14b", VocabSize: 151936, Hidden: 5120, NormsPerLayer: 2, FinalNorm: true, MaxContext: 40960}
 	for range 40 {
-		m.Layers = append(m.Layers, Layer{Kind: FullAttention,
-			Attn: Attention{Heads: 40, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKNorm: true},
-			FFN:  FFN{Intermediate: 17408, Gated: true}})
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 40, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKNorm: true},
+			FFN:  analysis.FFN{Intermediate: 17408, Gated: true}})
 	}
 	return m
 }
 
 // qwen3Coder480b is Qwen/Qwen3-Coder-480B-A35B-Instruct.
-func qwen3Coder480b() *Model {
-	m := &Model{Name: "qwen3-coder-480b-a35b", VocabSize: 151936, Hidden: 6144, NormsPerLayer: 2, FinalNorm: true, MaxContext: 262144}
+func qwen3Coder480b() *analysis.Model {
+	m := &analysis.Model{Name: "qwen3-coder-480b-a35b", VocabSize: 151936, Hidden: 6144, NormsPerLayer: 2, FinalNorm: true, MaxContext: 262144}
 	for range 62 {
-		m.Layers = append(m.Layers, Layer{Kind: FullAttention,
-			Attn: Attention{Heads: 96, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKNorm: true},
-			FFN:  FFN{Gated: true, Experts: 160, TopK: 8, ExpertIntermediate: 2560}})
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 96, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKNorm: true},
+			FFN:  analysis.FFN{Gated: true, Experts: 160, TopK: 8, ExpertIntermediate: 2560}})
 	}
 	return m
 }
 
 // qwq32b is Qwen/QwQ-32B (a Qwen2 decoder).
-func qwq32b() *Model {
-	m := &Model{Name: "qwq-32b", VocabSize: 152064, Hidden: 5120, NormsPerLayer: 2, FinalNorm: true, MaxContext: 40960}
+func qwq32b() *analysis.Model {
+	m := &analysis.Model{Name: "qwq-32b", VocabSize: 152064, Hidden: 5120, NormsPerLayer: 2, FinalNorm: true, MaxContext: 40960}
 	for range 64 {
-		m.Layers = append(m.Layers, Layer{Kind: FullAttention,
-			Attn: Attention{Heads: 40, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKVBias: true},
-			FFN:  FFN{Intermediate: 27648, Gated: true}})
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 40, KVHeads: 8, HeadDim: 128, VHeadDim: 128, QKVBias: true},
+			FFN:  analysis.FFN{Intermediate: 27648, Gated: true}})
 	}
 	return m
 }
@@ -109,16 +138,16 @@ func smallestBytes(lo, hi, want int64, f func(int64) int64) int64 {
 	return lo
 }
 
-func fleet(name string, capacity, tp int64) Fleet {
-	return Fleet{Name: name, CapacityBytes: capacity, Count: tp, TP: tp, PP: 1}
+func fleet(name string, capacity, tp int64) analysis.Fleet {
+	return analysis.Fleet{Name: name, CapacityBytes: capacity, Count: tp, TP: tp, PP: 1}
 }
 
 // vllmLog is one published vLLM startup: its settings and what it logged.
 type vllmLog struct {
 	name        string
-	model       *Model
-	weights     WeightScheme
-	fleet       Fleet
+	model       *analysis.Model
+	weights     analysis.WeightScheme
+	fleet       analysis.Fleet
 	accelerator string
 	util        float64
 	maxModelLen int64
@@ -174,7 +203,7 @@ func TestVLLMPublishedLogsExact(t *testing.T) {
 			estimate := func(kv int64) EngineEstimate {
 				p := DefaultVLLM()
 				p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator, p.NativeSampler, p.KVCacheMemoryBytes = tc.util, tc.maxModelLen, tc.accelerator, tc.native, kv
-				e, err := p.Estimate(tc.model, Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
+				e, err := p.Estimate(tc.model, analysis.Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -209,7 +238,7 @@ func TestVLLMFirstPrinciples(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := DefaultVLLM()
 			p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator, p.NativeSampler = tc.util, tc.maxModelLen, tc.accelerator, tc.native
-			e, err := p.Estimate(tc.model, Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
+			e, err := p.Estimate(tc.model, analysis.Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,7 +282,7 @@ func TestVLLMMaxModelLenEstimate(t *testing.T) {
 			estimate := func(kv int64) EngineEstimate {
 				p := DefaultVLLM()
 				p.MaxModelLen, p.KVCacheMemoryBytes = 262144, kv
-				e, err := p.Estimate(qwen3Coder480b(), Scenario{Weights: WeightScheme{Default: DType{Name: "fp8", Bits: 8}}, KV: kvBF16}, fleet("h20", gibBytes(95), 1))
+				e, err := p.Estimate(qwen3Coder480b(), analysis.Scenario{Weights: analysis.WeightScheme{Default: analysis.DType{Name: "fp8", Bits: 8}}, KV: kvBF16}, fleet("h20", gibBytes(95), 1))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -279,12 +308,12 @@ func TestVLLMMaxModelLenEstimate(t *testing.T) {
 // layouts the logs do not cover.
 func TestVLLMPagedLayout(t *testing.T) {
 	const gib = int64(1) << 30
-	hybrid := func(full, sliding int) *Model {
-		m := &Model{Name: fmt.Sprintf("%dfull+%dsliding", full, sliding), VocabSize: 32000, Hidden: 4096, NormsPerLayer: 2, MaxContext: 32768}
+	hybrid := func(full, sliding int) *analysis.Model {
+		m := &analysis.Model{Name: fmt.Sprintf("%dfull+%dsliding", full, sliding), VocabSize: 32000, Hidden: 4096, NormsPerLayer: 2, MaxContext: 32768}
 		for i := range full + sliding {
-			l := Layer{Kind: FullAttention, Attn: Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}, FFN: FFN{Intermediate: 14336, Gated: true}}
+			l := analysis.Layer{Kind: analysis.FullAttention, Attn: analysis.Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}, FFN: analysis.FFN{Intermediate: 14336, Gated: true}}
 			if i >= full {
-				l.Kind, l.Window = SlidingAttention, 4096
+				l.Kind, l.Window = analysis.SlidingAttention, 4096
 			}
 			m.Layers = append(m.Layers, l)
 		}
@@ -292,8 +321,8 @@ func TestVLLMPagedLayout(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		m          *Model
-		f          Fleet
+		m          *analysis.Model
+		f          analysis.Fleet
 		p          VLLM
 		kv         int64
 		wantBlocks int64
@@ -345,7 +374,7 @@ func TestVLLMPagedLayout(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.p.KVCacheMemoryBytes = tc.kv
-			e, err := tc.p.Estimate(tc.m, Scenario{Weights: weightsBF16, KV: kvBF16}, tc.f)
+			e, err := tc.p.Estimate(tc.m, analysis.Scenario{Weights: weightsBF16, KV: kvBF16}, tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -367,8 +396,8 @@ func TestVLLMPipelineStages(t *testing.T) {
 	}
 	m := llama3_8b()
 	// 32 layers over PP 3: 11, 11, 10; the 11-layer stages bind.
-	e, err := VLLM{MaxModelLen: 8192, KVCacheMemoryBytes: 11 << 30}.Estimate(m, Scenario{Weights: weightsBF16, KV: kvBF16},
-		Fleet{Name: "x", CapacityBytes: 80 << 30, Count: 3, TP: 1, PP: 3})
+	e, err := VLLM{MaxModelLen: 8192, KVCacheMemoryBytes: 11 << 30}.Estimate(m, analysis.Scenario{Weights: weightsBF16, KV: kvBF16},
+		analysis.Fleet{Name: "x", CapacityBytes: 80 << 30, Count: 3, TP: 1, PP: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,17 +413,17 @@ func TestVLLMPipelineStages(t *testing.T) {
 // attention blocks grow to a multiple of 16 tokens whose page holds a
 // Mamba state, and Mamba pages pad to the attention page.
 func TestVLLMHybridMamba(t *testing.T) {
-	m := &Model{Name: "jamba-like", VocabSize: 65536, Hidden: 4096, NormsPerLayer: 2, MaxContext: 262144}
+	m := &analysis.Model{Name: "jamba-like", VocabSize: 65536, Hidden: 4096, NormsPerLayer: 2, MaxContext: 262144}
 	for i := range 8 {
-		l := Layer{Kind: MambaMixer, Mamba: Mamba{Version: 1, DInner: 8192, DState: 16, DConv: 4, DTRank: 256}, FFN: FFN{Intermediate: 14336, Gated: true}}
+		l := analysis.Layer{Kind: analysis.MambaMixer, Mamba: analysis.Mamba{Version: 1, DInner: 8192, DState: 16, DConv: 4, DTRank: 256}, FFN: analysis.FFN{Intermediate: 14336, Gated: true}}
 		if i == 4 {
-			l = Layer{Kind: FullAttention, Attn: Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}, FFN: l.FFN}
+			l = analysis.Layer{Kind: analysis.FullAttention, Attn: analysis.Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}, FFN: l.FFN}
 		}
 		m.Layers = append(m.Layers, l)
 	}
 	// State: (8192 × 3 + 8192 × 16) × 2 bytes = 311,296; attention token
 	// 4096 bytes: block = 16 × cdiv(311296, 16 × 4096) = 80 tokens, page 327,680.
-	e, err := VLLM{MaxModelLen: 65536, KVCacheMemoryBytes: 1 << 30}.Estimate(m, Scenario{Weights: weightsBF16, KV: kvBF16}, fleet("x", 80<<30, 1))
+	e, err := VLLM{MaxModelLen: 65536, KVCacheMemoryBytes: 1 << 30}.Estimate(m, analysis.Scenario{Weights: weightsBF16, KV: kvBF16}, fleet("x", 80<<30, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +470,7 @@ func TestVLLMBatchDefaults(t *testing.T) {
 // max_running_requests=2049, context_len=131072".
 func TestSGLangPublishedLog(t *testing.T) {
 	const want = 46611
-	sc := Scenario{Weights: weightsBF16, KV: kvBF16}
+	sc := analysis.Scenario{Weights: weightsBF16, KV: kvBF16}
 	f := fleet("4x-l4", l4GiB, 4)
 	p := SGLang{MemFractionStatic: 0.85, ChunkedPrefillSize: 2048, ContextLen: 131072}
 
@@ -511,7 +540,7 @@ func TestSGLangMemFractionStatic(t *testing.T) {
 
 // TestSGLangPools checks the sliding-window and Mamba pools.
 func TestSGLangPools(t *testing.T) {
-	sc := Scenario{Weights: weightsBF16, KV: kvBF16}
+	sc := analysis.Scenario{Weights: weightsBF16, KV: kvBF16}
 	t.Run("sliding pool is 0.8 of the full pool", func(t *testing.T) {
 		m := gptOSS120b()
 		// rest = 40 − 50 × 0.2 = 30 GiB; 36 layers × 2 heads × 128 × 2 bytes = 18,432 a token.
@@ -529,11 +558,11 @@ func TestSGLangPools(t *testing.T) {
 		}
 	})
 	t.Run("mamba states take 0.9/1.9 of the rest", func(t *testing.T) {
-		m := &Model{Name: "hybrid", VocabSize: 32000, Hidden: 4096, NormsPerLayer: 2, MaxContext: 8192}
+		m := &analysis.Model{Name: "hybrid", VocabSize: 32000, Hidden: 4096, NormsPerLayer: 2, MaxContext: 8192}
 		for i := range 4 {
-			l := Layer{Kind: MambaMixer, Mamba: Mamba{Version: 1, DInner: 8192, DState: 16, DConv: 4, DTRank: 256}}
+			l := analysis.Layer{Kind: analysis.MambaMixer, Mamba: analysis.Mamba{Version: 1, DInner: 8192, DState: 16, DConv: 4, DTRank: 256}}
 			if i == 0 {
-				l = Layer{Kind: FullAttention, Attn: Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}}
+				l = analysis.Layer{Kind: analysis.FullAttention, Attn: analysis.Attention{Heads: 32, KVHeads: 8, HeadDim: 128, VHeadDim: 128}}
 			}
 			m.Layers = append(m.Layers, l)
 		}
@@ -548,8 +577,8 @@ func TestSGLangPools(t *testing.T) {
 		if e.StateSlots != slots || e.KVCacheTokens != tokens {
 			t.Errorf("SGLang.Estimate(hybrid) = %d slots, %d tokens, want %d, %d", e.StateSlots, e.KVCacheTokens, slots, tokens)
 		}
-		if !strings.HasPrefix(e.LogLines[0], "Mamba Cache is allocated. max_mamba_cache_size: ") {
-			t.Errorf("first log line = %q, want the Mamba pool", e.LogLines[0])
+		if !strings.HasPrefix(e.LogLines[0], "analysis.Mamba Cache is allocated. max_mamba_cache_size: ") {
+			t.Errorf("first log line = %q, want the analysis.Mamba pool", e.LogLines[0])
 		}
 	})
 }
@@ -558,16 +587,16 @@ func TestSGLangPools(t *testing.T) {
 // attention-free models. Nothing may be NaN or infinite, and a model that
 // does not fit says why.
 func TestEnginesNeverNaN(t *testing.T) {
-	mamba := &Model{Name: "mamba", VocabSize: 50280, Hidden: 2560, NormsPerLayer: 1, TiedEmbedding: true, MaxContext: 2048}
+	mamba := &analysis.Model{Name: "mamba", VocabSize: 50280, Hidden: 2560, NormsPerLayer: 1, TiedEmbedding: true, MaxContext: 2048}
 	for range 4 {
-		mamba.Layers = append(mamba.Layers, Layer{Kind: MambaMixer, Mamba: Mamba{Version: 1, DInner: 5120, DState: 16, DConv: 4, DTRank: 160}})
+		mamba.Layers = append(mamba.Layers, analysis.Layer{Kind: analysis.MambaMixer, Mamba: analysis.Mamba{Version: 1, DInner: 5120, DState: 16, DConv: 4, DTRank: 160}})
 	}
 	engines := []Engine{VLLM{}, DefaultVLLM(), SGLang{}, Simple{}}
 	for _, eng := range engines {
 		for _, tc := range []struct {
 			name      string
-			m         *Model
-			f         Fleet
+			m         *analysis.Model
+			f         analysis.Fleet
 			wantError bool
 		}{
 			{"fits", llama3_8b(), fleet("x", 80<<30, 1), false},
@@ -576,7 +605,7 @@ func TestEnginesNeverNaN(t *testing.T) {
 			{"pure mamba", mamba, fleet("x", 24<<30, 1), false},
 		} {
 			t.Run(eng.Name()+" "+tc.name, func(t *testing.T) {
-				e, err := eng.Estimate(tc.m, Scenario{Weights: weightsBF16, KV: kvBF16}, tc.f)
+				e, err := eng.Estimate(tc.m, analysis.Scenario{Weights: weightsBF16, KV: kvBF16}, tc.f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -598,14 +627,14 @@ func TestEnginesNeverNaN(t *testing.T) {
 
 // TestEngineSettingsRejected checks impossible profiles.
 func TestEngineSettingsRejected(t *testing.T) {
-	sc := Scenario{Weights: weightsBF16, KV: kvBF16}
+	sc := analysis.Scenario{Weights: weightsBF16, KV: kvBF16}
 	for _, tc := range []struct {
 		name string
 		eng  Engine
-		m    *Model
+		m    *analysis.Model
 	}{
 		{"utilization above 1", VLLM{GPUMemoryUtilization: 1.5}, llama3_8b()},
-		{"no max model len", VLLM{}, &Model{Name: "no-context", VocabSize: 10, Hidden: 8, Layers: llama3_8b().Layers}},
+		{"no max model len", VLLM{}, &analysis.Model{Name: "no-context", VocabSize: 10, Hidden: 8, Layers: llama3_8b().Layers}},
 		{"mem fraction above 1", SGLang{MemFractionStatic: 2}, llama3_8b()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

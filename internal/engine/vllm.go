@@ -1,10 +1,12 @@
-package analysis
+package engine
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
 )
 
 // VLLM is vLLM's V1 engine (calibrated on v0.10.1.1). Its fields are the
@@ -123,7 +125,7 @@ func VLLMBatchDefaults(accelerator string, capacityBytes int64) (maxNumBatchedTo
 func (VLLM) Name() string { return "vllm" }
 
 // withDefaults fills zero fields.
-func (p VLLM) withDefaults(m *Model, f Fleet) VLLM {
+func (p VLLM) withDefaults(m *analysis.Model, f analysis.Fleet) VLLM {
 	d := DefaultVLLM()
 	if p.GPUMemoryUtilization == 0 {
 		p.GPUMemoryUtilization = d.GPUMemoryUtilization
@@ -209,37 +211,37 @@ func vllmBlocksPerRequest(groups []vllmGroupSpec, maxModelLen, maxNumBatchedToke
 
 // vllmLayerSpecs builds each layer's spec on one of tp ranks, as the model
 // runner's get_kv_cache_spec does; layers without a cache are absent.
-func (p VLLM) vllmLayerSpecs(m *Model, kv DType, tp int64) map[int]vllmLayerSpec {
+func (p VLLM) vllmLayerSpecs(m *analysis.Model, kv analysis.DType, tp int64) map[int]vllmLayerSpec {
 	specs := map[int]vllmLayerSpec{}
 	var attnTokenBytes, statePage int64
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		s := vllmLayerSpec{blockSize: p.BlockSize}
 		switch l.Kind {
-		case FullAttention, SlidingAttention, ChunkedAttention:
+		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
 			a := l.Attn
-			perToken := mulSat(kvHeadsPerRank(a.KVHeads, tp), headBytes(kv, a.HeadDim)+headBytes(kv, a.VHeadDim))
+			perToken := mulSat(analysis.KVHeadsPerRank(a.KVHeads, tp), kv.Bytes(a.HeadDim)+kv.Bytes(a.VHeadDim))
 			s.page = mulSat(perToken, p.BlockSize)
 			switch {
-			case l.Kind == SlidingAttention && !p.DisableHybridKVCacheManager:
+			case l.Kind == analysis.SlidingAttention && !p.DisableHybridKVCacheManager:
 				s.kind, s.window = vllmSliding, l.Window
-			case l.Kind == ChunkedAttention && !p.DisableHybridKVCacheManager:
+			case l.Kind == analysis.ChunkedAttention && !p.DisableHybridKVCacheManager:
 				s.kind, s.window = vllmChunked, l.Window
 			}
 			if attnTokenBytes == 0 {
 				attnTokenBytes = perToken
 			}
-		case MLAAttention:
+		case analysis.MLAAttention:
 			// One latent of kv_lora_rank + rope dims, as one "head", no V;
 			// replicated on every rank.
-			perToken := headBytes(kv, l.MLA.KVLoraRank+l.MLA.QKRopeHeadDim)
+			perToken := kv.Bytes(l.MLA.KVLoraRank + l.MLA.QKRopeHeadDim)
 			s.page = mulSat(perToken, p.BlockSize)
 			if attnTokenBytes == 0 {
 				attnTokenBytes = perToken
 			}
-		case MambaMixer, LinearAttention:
+		case analysis.MambaMixer, analysis.LinearAttention:
 			s.kind = vllmState
-			s.page = m.layerCache(l, kv, tp).State
+			_, _, s.page = m.LayerCacheBytes(i, kv, tp)
 			s.blockSize = p.MaxModelLen
 			statePage = max(statePage, s.page)
 		default:
@@ -390,9 +392,9 @@ const (
 
 // stageWeights is the weights one rank of a stage holds as vLLM loads
 // them: kvplot's count, with MXFP4 experts padded (see NoExpertPadding).
-func (p VLLM) stageWeights(m *Model, w WeightScheme, tp int64, from, to int, first, last bool) int64 {
-	t := m.tallyRange(tp, from, to, first, last)
-	if d := w.For(ExpertWeights); !p.NoExpertPadding && d.Name == "mxfp4" {
+func (p VLLM) stageWeights(m *analysis.Model, w analysis.WeightScheme, tp int64, from, to int, first, last bool) int64 {
+	counts := m.StageParams(tp, from, to, first, last)
+	if d := w.For(analysis.ExpertWeights); !p.NoExpertPadding && d.Name == "mxfp4" {
 		var n int64
 		for i := from; i < to; i++ {
 			f := m.Layers[i].FFN
@@ -401,12 +403,12 @@ func (p VLLM) stageWeights(m *Model, w WeightScheme, tp int64, from, to int, fir
 			}
 			inter := roundUp(ceilDiv(f.ExpertIntermediate, tp), vllmMarlinIntermediateAlign)
 			hidden := roundUp(m.Hidden, vllmMarlinHiddenAlign)
-			one := mlpParams(hidden, inter, f.Gated, f.Bias)
+			one := analysis.MLPParams(hidden, inter, f.Gated, f.Bias)
 			n = addSat(n, mulSat(f.Experts, one))
 		}
-		t.counts[ExpertWeights] = n
+		counts[analysis.ExpertWeights] = n
 	}
-	return w.Bytes(t.counts)
+	return w.Bytes(counts)
 }
 
 // roundUp rounds n up to a multiple of align.
@@ -433,8 +435,8 @@ func VLLMStageLayers(n, pp int) [][2]int {
 }
 
 // Estimate implements Engine.
-func (p VLLM) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
-	if err := f.check(m); err != nil {
+func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
+	if err := f.Check(m); err != nil {
 		return EngineEstimate{}, err
 	}
 	p = p.withDefaults(m, f)
@@ -476,9 +478,9 @@ func (p VLLM) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
 		first, last := k == 0, k == len(ranges)-1
 		st := vllmStage{from: r[0], to: r[1]}
 		st.weights = p.stageWeights(m, s.Weights, f.TP, r[0], r[1], first, last)
-		st.activation = m.forwardPeakBytes(r[0], r[1], p.MaxNumBatchedTokens, f.TP, elem)
+		st.activation = forwardPeakBytes(m, r[0], r[1], p.MaxNumBatchedTokens, f.TP, elem)
 		if last {
-			st.activation = max(st.activation, m.samplerPeakBytes(p.MaxNumBatchedTokens, rows, elem, perLogit))
+			st.activation = max(st.activation, samplerPeakBytes(m, p.MaxNumBatchedTokens, rows, elem, perLogit))
 		}
 		if p.KVCacheMemoryBytes > 0 {
 			st.available = p.KVCacheMemoryBytes
@@ -544,7 +546,7 @@ func (p VLLM) Estimate(m *Model, s Scenario, f Fleet) (EngineEstimate, error) {
 	}
 	hi := max(p.MaxModelLen, m.MaxContext)
 	if fits(1) {
-		e.MaxModelLenEstimate = largestFitting(1, hi, fits)
+		e.MaxModelLenEstimate = analysis.LargestFitting(1, hi, fits)
 	}
 
 	for _, st := range stages {
