@@ -18,7 +18,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	specs := fs.String("specs", "specs", "spec directory")
 	out := fs.String("out", "out", "output directory; replaced as a whole only after the new site is complete")
 	standalone := fs.Bool("standalone", false, "write each page as one self-contained HTML file (ECharts inlined)")
-	perfFile := fs.String("perf", "bench/results.json", "benchmark results to show on the about page (skipped when the file does not exist)")
+	perfFile := fs.String("perf", "", "benchmark results of make bench (bench/results.json) to chart on the about page; none when not given")
 	if err := parse(fs, synopsis, args, stdout); err != nil {
 		return err
 	}
@@ -41,12 +41,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadPerf reads make bench's results; a missing file is no error.
+// loadPerf reads make bench's results; "" means none.
 func loadPerf(p string) (*pages.Perf, error) {
-	data, err := os.ReadFile(p)
-	if os.IsNotExist(err) || p == "" {
+	if p == "" {
 		return nil, nil
 	}
+	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("reading benchmark results: %w", err)
 	}

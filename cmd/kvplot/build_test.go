@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -209,5 +210,39 @@ func TestBuildRefusesSaturatedGrid(t *testing.T) {
 	_, errs, code := runKVPlot("build", "--specs", dir, "--out", filepath.Join(dir, "..", "out"))
 	if code != 1 || !strings.Contains(errs, "more than 8 EiB") {
 		t.Errorf("exit %d, stderr %q; want 1 and a limit message", code, errs)
+	}
+}
+
+// TestPerfChartOnlyWhenAsked: the about page charts kvplot's own
+// benchmark only when build is given --perf, even run from the repository
+// root, where make bench leaves bench/results.json.
+func TestPerfChartOnlyWhenAsked(t *testing.T) {
+	t.Chdir("../..")
+	results := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(results, []byte(`{"go_version":"go1.x","cpu_count":2,"scale":[{"models":50,"fleets":40,"seconds":1.5,"peak_rss_bytes":1048576,"bytes_written":1000}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		wantChart bool
+	}{
+		{"without --perf", nil, false},
+		{"with --perf", []string{"--perf", results}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", "--specs", "specs", "--out", out}, tc.args...)
+			if err := run(args, io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			about, err := os.ReadFile(filepath.Join(out, "about.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(about), `id="buildScale"`); got != tc.wantChart {
+				t.Errorf("about.html has the benchmark chart: %v, want %v", got, tc.wantChart)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package pages
 import (
 	"testing"
 
-	"github.com/kvplot/kvplot/internal/site"
 	"github.com/kvplot/kvplot/internal/spec"
 )
 
@@ -15,7 +14,7 @@ func TestModelPageHasEverySection(t *testing.T) {
 		t.Fatalf("Build made %d pages, want %d (index, models, fleets, about)", got, want)
 	}
 	for _, b := range s.Pages[0].Blocks {
-		if tb, ok := b.(site.Table); ok && tb.DataName == "models" && len(tb.Rows) != len(c.Models) {
+		if tb, ok := b.(Table); ok && tb.DataName == "models" && len(tb.Rows) != len(c.Models) {
 			t.Errorf("index model table has %d rows, want %d", len(tb.Rows), len(c.Models))
 		}
 	}
@@ -25,9 +24,9 @@ func TestModelPageHasEverySection(t *testing.T) {
 		charts, tables := map[string]bool{}, map[string]bool{}
 		for _, b := range pg.Blocks {
 			switch v := b.(type) {
-			case site.Figure:
+			case Figure:
 				charts[v.Chart.ChartID()] = true
-			case site.Table:
+			case Table:
 				tables[v.ID] = true
 			}
 		}
@@ -53,7 +52,7 @@ func TestFitTableNamesTheCheapestChange(t *testing.T) {
 			continue
 		}
 		for _, b := range pg.Blocks {
-			if tb, ok := b.(site.Table); ok && tb.ID == "fit-changes" {
+			if tb, ok := b.(Table); ok && tb.ID == "fit-changes" {
 				for _, r := range tb.Rows {
 					if r[0] == "1× H100 SXM" {
 						if r[2] != "int4 weights" {

@@ -1,6 +1,6 @@
 package site
 
-import _ "embed"
+import "embed"
 
 // The vendored ECharts build and its licence; assets/VERSIONS records
 // where they come from and the sha256 the tests check.
@@ -14,3 +14,9 @@ var (
 	//go:embed assets/VERSIONS
 	echartsVersions []byte
 )
+
+// templateFS holds the page layout and the partials for charts, tables,
+// text, links and the assumptions and formulas boxes that Render executes.
+//
+//go:embed templates/*.html
+var templateFS embed.FS

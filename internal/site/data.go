@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/kvplot/kvplot/internal/pages"
 	"math"
 	"strings"
 )
@@ -13,7 +14,7 @@ import (
 // A cell that a spreadsheet would run as a formula (it starts with =, +,
 // -, @ or a control character and is not a number) gets a leading
 // apostrophe.
-func TableCSV(t Table) ([]byte, error) {
+func TableCSV(t pages.Table) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if err := w.Write(csvSafe(t.Header)); err != nil {
@@ -42,7 +43,7 @@ func csvSafe(row []string) []string {
 // TableJSON returns the table as a JSON array with one object per row,
 // keyed by the header, keys in column order, one row a line. Values come
 // from Raw when set (NaN and infinities become null), else from the cells.
-func TableJSON(t Table) ([]byte, error) {
+func TableJSON(t pages.Table) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("[")
 	for i, row := range t.Rows {

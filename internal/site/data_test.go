@@ -2,12 +2,13 @@ package site
 
 import (
 	"encoding/json"
+	"github.com/kvplot/kvplot/internal/pages"
 	"math"
 	"testing"
 )
 
 func TestTableCSV(t *testing.T) {
-	got, err := TableCSV(Table{
+	got, err := TableCSV(pages.Table{
 		Header: []string{"model", "note"},
 		Rows: [][]string{
 			{"llama", "a, b"},
@@ -32,17 +33,17 @@ func TestTableCSV(t *testing.T) {
 func TestTableJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		tbl  Table
+		tbl  pages.Table
 		want string
 	}{
-		{"cells", Table{Header: []string{"model", "kv"}, Rows: [][]string{{"a<b>", "1 GiB"}}},
+		{"cells", pages.Table{Header: []string{"model", "kv"}, Rows: [][]string{{"a<b>", "1 GiB"}}},
 			"[\n  {\"model\": \"a\\u003cb\\u003e\", \"kv\": \"1 GiB\"}\n]\n"},
-		{"raw values keep column order and map NaN to null", Table{
+		{"raw values keep column order and map NaN to null", pages.Table{
 			Header: []string{"z", "a", "m"},
 			Rows:   [][]string{{"x", "1", "-"}, {"y", "2", "3"}},
 			Raw:    [][]any{{"x", 1, math.NaN()}, {"y", int64(2), 3.5}},
 		}, "[\n  {\"z\": \"x\", \"a\": 1, \"m\": null},\n  {\"z\": \"y\", \"a\": 2, \"m\": 3.5}\n]\n"},
-		{"no rows", Table{Header: []string{"x"}}, "[]\n"},
+		{"no rows", pages.Table{Header: []string{"x"}}, "[]\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := TableJSON(tc.tbl)

@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"github.com/kvplot/kvplot/internal/pages"
 	"math"
 
 	"github.com/kvplot/kvplot/internal/charts"
@@ -44,7 +45,7 @@ func kvGiB(m demoModel, tokens, batch float64) float64 {
 
 // demoPages is a small site with every block and chart kind, two page
 // depths and hostile text in every place a spec can put text.
-func demoPages() []Page {
+func demoPages() []pages.Page {
 	var xs []string
 	for _, c := range demoContexts {
 		xs = append(xs, contextLabel(c))
@@ -69,36 +70,36 @@ func demoPages() []Page {
 	}
 	lineSeries[1].Values[7] = math.NaN() // a missing point
 
-	var links Links
-	for i, s := range UniqueSlugs(names) {
-		links = append(links, Link{Text: names[i], Href: "models/" + s + ".html"})
+	var links pages.Links
+	for i, s := range pages.UniqueSlugs(names) {
+		links = append(links, pages.Link{Text: names[i], Href: "models/" + s + ".html"})
 	}
 
-	index := Page{
+	index := pages.Page{
 		Path:  "index.html",
 		Title: "KV cache overview",
 		Intro: "How much accelerator memory the KV cache takes, for each model and context length.\n\nAll numbers are for batch 1 and fp16 caches.",
-		Blocks: []Block{
-			Text{Heading: "KV cache against context", ID: "kv-context", Paragraphs: []string{"Contexts are powers of two, so the x axis is logarithmic."}},
-			Figure{Chart: charts.Line{
+		Blocks: []pages.Block{
+			pages.Text{Heading: "KV cache against context", ID: "kv-context", Paragraphs: []string{"Contexts are powers of two, so the x axis is logarithmic."}},
+			pages.Figure{Chart: charts.Line{
 				ID: "kvContext", Title: "KV cache vs context length", Subtitle: "batch 1, fp16",
 				XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: xs, Series: lineSeries,
 				MarkLines: []charts.MarkLine{{Name: "H100 80GB budget", Value: 58.5}, {Name: "L4 24GB budget", Value: 14.2, Color: "#6a3d9a"}},
 			}, Caption: "Dashed lines: the KV budget left on one accelerator after weights and reserves."},
-			Figure{Chart: charts.Bar{
+			pages.Figure{Chart: charts.Bar{
 				ID: "kvPerToken", Title: "KV cache per token", XName: "model", YName: "KV per token", YUnit: "KiB",
 				Categories: names, Series: []charts.Series{{Name: "KV per token", Values: perToken}}, Horizontal: true,
 			}},
-			Table{ID: "kv-table", Caption: "KV cache per token and at 8K context", Header: []string{"Model", "KV bytes/token", "KV at 8K"},
+			pages.Table{ID: "kv-table", Caption: "KV cache per token and at 8K context", Header: []string{"Model", "KV bytes/token", "KV at 8K"},
 				Rows: rows, Raw: raw, DataName: "kv-per-token"},
-			Text{Heading: "Models"},
+			pages.Text{Heading: "Models"},
 			links,
-			Assumptions{"fp16 K and V caches (2 bytes per element).", "Batch 1; no prefix sharing or paging overhead.", hostileImg},
-			Formulas{"kv_bytes_per_token = 2 × layers × kv_heads × head_dim × bytes_per_element", "kv_bytes(context) = kv_bytes_per_token × min(context, window)", hostileScript},
+			pages.Assumptions{"fp16 K and V caches (2 bytes per element).", "Batch 1; no prefix sharing or paging overhead.", hostileImg},
+			pages.Formulas{"kv_bytes_per_token = 2 × layers × kv_heads × head_dim × bytes_per_element", "kv_bytes(context) = kv_bytes_per_token × min(context, window)", hostileScript},
 		},
 	}
 
-	var pages = []Page{index}
+	var pgs = []pages.Page{index}
 	for i, m := range demoModels {
 		batches := []string{"1", "2", "4", "8", "16", "32"}
 		var hv [][]float64
@@ -114,12 +115,12 @@ func demoPages() []Page {
 			hv = append(hv, row)
 		}
 		weights := 14.96 + float64(i)
-		pages = append(pages, Page{
-			Path:  "models/" + UniqueSlugs(names)[i] + ".html",
+		pgs = append(pgs, pages.Page{
+			Path:  "models/" + pages.UniqueSlugs(names)[i] + ".html",
 			Title: m.Name,
 			Intro: "Memory plan for " + m.Name + " on one H100 80GB.",
-			Blocks: []Block{
-				Figure{Chart: charts.StackedBar{
+			Blocks: []pages.Block{
+				pages.Figure{Chart: charts.StackedBar{
 					ID: "memStack", Title: "Memory per accelerator", Subtitle: m.Name, XName: "context", YName: "memory", YUnit: "GiB",
 					Categories: xs[:4],
 					Series: []charts.Series{
@@ -130,12 +131,12 @@ func demoPages() []Page {
 					},
 					MarkLines: []charts.MarkLine{{Name: "H100 80GB", Value: 74.5}},
 				}},
-				Figure{Chart: charts.HeatMap{
+				pages.Figure{Chart: charts.HeatMap{
 					ID: "kvHeat", Title: "KV cache by batch and context", Subtitle: m.Name,
 					XName: "context", YName: "batch", X: xs, Y: batches, Values: hv, Unit: "GiB",
 				}, Caption: "Grey cells do not fit in the 58.5 GiB KV budget."},
-				Table{Caption: "Sources", Header: []string{"What", "Where"}, Rows: [][]string{{"config", m.Name}}},
-				Links{
+				pages.Table{Caption: "Sources", Header: []string{"What", "Where"}, Rows: [][]string{{"config", m.Name}}},
+				pages.Links{
 					{Text: "Model card", Href: "https://huggingface.co/meta-llama/Meta-Llama-3-8B", External: true},
 					{Text: "javascript link from a spec", Href: "javascript:window.__pwned=4", External: true},
 					{Text: "Back to the overview", Href: "index.html#kv-table"},
@@ -143,16 +144,16 @@ func demoPages() []Page {
 			},
 		})
 	}
-	pages = append(pages, Page{
+	pgs = append(pgs, pages.Page{
 		Path:  "about.html",
 		Title: "About",
 		Intro: "kvplot draws memory plans for serving language models.",
-		Blocks: []Block{
-			Text{Paragraphs: []string{"Pages are static; charts are drawn by Apache ECharts, bundled with the site."}},
-			Links{{Text: "Overview", Href: "index.html"}, {Text: "KV data (CSV)", Href: "data/kv-per-token.csv"}},
+		Blocks: []pages.Block{
+			pages.Text{Paragraphs: []string{"Pages are static; charts are drawn by Apache ECharts, bundled with the site."}},
+			pages.Links{{Text: "Overview", Href: "index.html"}, {Text: "KV data (CSV)", Href: "data/kv-per-token.csv"}},
 		},
 	})
-	return pages
+	return pgs
 }
 
 // demoPaths lists the page paths of demoPages.

@@ -1,13 +1,12 @@
-// Package site turns kvplot's pages into a static web site: it renders
-// each Page through the embedded templates into memory (Render), with the
-// vendored ECharts asset and CSV/JSON files for tables, and then swaps the
-// result into the output directory in one step (WriteDir), so a failed build
-// never leaves a half-written site.
+// Package site renders kvplot's page models (package pages) into a static
+// web site: Render executes the templates beside this file for each page,
+// in memory, and adds the vendored ECharts asset and the tables' CSV and
+// JSON files; WriteDir then swaps the result into the output directory in
+// one step, so a failed build never leaves a half-written site.
 //
-// Pages are plain values: a path, a title, an intro and a list of blocks
-// (Text, Figure, Table, Assumptions, Formulas, Links). Every piece of text
-// is HTML-escaped by html/template; chart options come from package charts,
-// which makes them safe inside <script>.
+// Every piece of text is HTML-escaped by html/template; chart options come
+// from package charts, which makes them safe inside <script>. Site renders
+// what it is given and computes nothing.
 package site
 
 import (
@@ -15,112 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net/url"
 	"path"
 	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 
-	"github.com/kvplot/kvplot/internal/charts"
-	"github.com/kvplot/kvplot/templates"
+	"github.com/kvplot/kvplot/internal/pages"
 )
-
-// Page is one HTML page of the site.
-type Page struct {
-	// Path is the page's slash path relative to the output directory,
-	// such as "index.html" or "models/llama-3-8b.html". Its segments are
-	// lower-case slugs (see Slug); "assets/" and "data/" are reserved.
-	Path  string
-	Title string
-	// Intro is shown under the title; blank lines separate paragraphs.
-	Intro  string
-	Blocks []Block
-}
-
-// Block is one part of a page: Text, Figure, Table, Assumptions, Formulas
-// or Links.
-type Block interface{ block() }
-
-// Text is a section of prose with an optional heading.
-type Text struct {
-	Heading string
-	// ID is an optional anchor for the heading, e.g. "fleets".
-	ID         string
-	Paragraphs []string
-}
-
-// Figure is a chart, with an optional caption under it.
-type Figure struct {
-	Chart   charts.Chart
-	Caption string
-	// Height is the chart's height in CSS pixels; 0 means the default
-	// (420 px, less on narrow screens).
-	Height int
-}
-
-// Align is the alignment of a table column.
-type Align uint8
-
-// Column alignments. AlignAuto right-aligns a column whose cells all look
-// like numbers (optionally followed by a unit) and left-aligns the rest.
-const (
-	AlignAuto Align = iota
-	AlignLeft
-	AlignRight
-	AlignCenter
-)
-
-// Table is a table of text cells. When DataName is set the table is also
-// written as data/<DataName>.csv and data/<DataName>.json, and the page
-// links to both.
-type Table struct {
-	// ID is an optional element id, e.g. "kv-per-token".
-	ID      string
-	Caption string
-	Header  []string
-	Rows    [][]string
-	// Align is optional, one entry per column; missing entries are
-	// AlignAuto.
-	Align []Align
-	// DataName is a slug naming the table's data files; it must be
-	// unique in the site.
-	DataName string
-	// Raw optionally holds the rows' underlying values for the JSON file
-	// (numbers as numbers); it must have the shape of Rows. Without it
-	// the JSON holds the cell strings. NaN and infinities become null.
-	Raw [][]any
-}
-
-// Assumptions is a box listing what a page's numbers assume.
-type Assumptions []string
-
-// Formulas is a box of pre-formatted lines, one formula a line.
-type Formulas []string
-
-// Link is a hyperlink. Href is either a site path relative to the output
-// directory ("models/llama-3-8b.html", "data/kv.csv", optionally with a
-// "#fragment"), which is rewritten relative to the page, a "#fragment" of
-// the page itself, or an absolute http(s) URL.
-type Link struct {
-	Text string
-	Href string
-	// External marks a link that comes from a spec: it is kept only if
-	// it is an absolute http or https URL and is shown as plain text
-	// otherwise. An internal link that is not valid is an error.
-	External bool
-	// Note is optional text shown after the link.
-	Note string
-}
-
-// Links is a list of links.
-type Links []Link
-
-func (Text) block()        {}
-func (Figure) block()      {}
-func (Table) block()       {}
-func (Assumptions) block() {}
-func (Formulas) block()    {}
-func (Links) block()       {}
 
 // Options control Render.
 type Options struct {
@@ -133,7 +35,7 @@ type Options struct {
 	SiteTitle string
 	// Nav are the header links (site paths); nil means Overview
 	// (index.html) and About (about.html).
-	Nav []Link
+	Nav []pages.Link
 }
 
 // Files is a rendered site: file contents by slash path relative to the
@@ -149,13 +51,13 @@ const (
 	versionsPath = "assets/VERSIONS"
 )
 
-var defaultNav = []Link{{Text: "Overview", Href: "index.html"}, {Text: "About", Href: "about.html"}}
+var defaultNav = []pages.Link{{Text: "Overview", Href: "index.html"}, {Text: "About", Href: "about.html"}}
 
 // Render renders pages into memory, together with .nojekyll, the ECharts
 // asset and its licence files, and the tables' data files. Pages render
 // in parallel; the output depends only on pages and opt. All problems are
 // reported, not only the first.
-func Render(pages []Page, opt Options) (Files, error) {
+func Render(pgs []pages.Page, opt Options) (Files, error) {
 	tmpl, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -166,7 +68,7 @@ func Render(pages []Page, opt Options) (Files, error) {
 	if opt.Nav == nil {
 		opt.Nav = defaultNav
 	}
-	if err := checkPages(pages); err != nil {
+	if err := checkPages(pgs); err != nil {
 		return nil, err
 	}
 
@@ -175,18 +77,18 @@ func Render(pages []Page, opt Options) (Files, error) {
 		data Files
 		err  error
 	}
-	results := make([]result, len(pages))
+	results := make([]result, len(pgs))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(pages), 1)) {
+	for range min(runtime.GOMAXPROCS(0), max(len(pgs), 1)) {
 		wg.Go(func() {
 			for i := range jobs {
-				html, data, err := renderPage(tmpl, pages[i], opt)
+				html, data, err := renderPage(tmpl, pgs[i], opt)
 				results[i] = result{html, data, err}
 			}
 		})
 	}
-	for i := range pages {
+	for i := range pgs {
 		jobs <- i
 	}
 	close(jobs)
@@ -205,10 +107,10 @@ func Render(pages []Page, opt Options) (Files, error) {
 	var errs []error
 	for i, r := range results {
 		if r.err != nil {
-			errs = append(errs, fmt.Errorf("page %s: %w", pages[i].Path, r.err))
+			errs = append(errs, fmt.Errorf("page %s: %w", pgs[i].Path, r.err))
 			continue
 		}
-		files[pages[i].Path] = r.html
+		files[pgs[i].Path] = r.html
 		for p, b := range r.data {
 			files[p] = b
 		}
@@ -222,37 +124,16 @@ func Render(pages []Page, opt Options) (Files, error) {
 const markerText = "This directory is generated by kvplot and replaced on every build.\n"
 
 var (
-	segmentPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	slugPattern    = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	elemIDPattern  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	elemIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 )
 
-// CheckPath reports whether p can be a page path.
-func CheckPath(p string) error {
-	if !strings.HasSuffix(p, ".html") {
-		return fmt.Errorf("page path %q: must end in .html", p)
-	}
-	if path.Clean(p) != p || path.IsAbs(p) {
-		return fmt.Errorf("page path %q: must be a clean relative slash path", p)
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if !segmentPattern.MatchString(seg) || isReservedName(strings.SplitN(seg, ".", 2)[0]) {
-			return fmt.Errorf("page path %q: segment %q must be a lower-case slug", p, seg)
-		}
-	}
-	if first, _, ok := strings.Cut(p, "/"); ok && (first == "assets" || first == "data") {
-		return fmt.Errorf("page path %q: %s/ is reserved", p, first)
-	}
-	return nil
-}
-
 // checkPages checks what spans pages: paths, and data names.
-func checkPages(pages []Page) error {
+func checkPages(pgs []pages.Page) error {
 	var errs []error
 	paths := map[string]bool{}
 	dataNames := map[string]string{}
-	for _, pg := range pages {
-		if err := CheckPath(pg.Path); err != nil {
+	for _, pg := range pgs {
+		if err := pages.CheckPath(pg.Path); err != nil {
 			errs = append(errs, err)
 		}
 		if paths[pg.Path] {
@@ -260,7 +141,7 @@ func checkPages(pages []Page) error {
 		}
 		paths[pg.Path] = true
 		for _, b := range pg.Blocks {
-			t, ok := b.(Table)
+			t, ok := b.(pages.Table)
 			if !ok || t.DataName == "" {
 				continue
 			}
@@ -274,7 +155,7 @@ func checkPages(pages []Page) error {
 }
 
 func parseTemplates() (*template.Template, error) {
-	t, err := template.New("site").ParseFS(templates.FS, "*.html")
+	t, err := template.New("site").ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parsing templates: %w", err)
 	}
@@ -295,7 +176,7 @@ type (
 	}
 	blockView struct {
 		Kind  string
-		Text  Text
+		Text  pages.Text
 		Chart chartView
 		Table tableView
 		Items []string
@@ -321,7 +202,7 @@ type (
 )
 
 // renderPage renders one page and its data files.
-func renderPage(tmpl *template.Template, pg Page, opt Options) ([]byte, Files, error) {
+func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Files, error) {
 	view := pageView{
 		Title:     pg.Title,
 		SiteTitle: opt.SiteTitle,
@@ -353,26 +234,26 @@ func renderPage(tmpl *template.Template, pg Page, opt Options) ([]byte, Files, e
 		var bv blockView
 		var err error
 		switch b := b.(type) {
-		case Text:
+		case pages.Text:
 			bv = blockView{Kind: "text", Text: b}
 			if b.ID != "" && !elemIDPattern.MatchString(b.ID) {
 				err = fmt.Errorf("text id %q: must match %s", b.ID, elemIDPattern)
 			}
 			useID(b.ID)
-		case Figure:
+		case pages.Figure:
 			bv.Kind = "chart"
 			bv.Chart, err = chartBlock(b)
 			useID(bv.Chart.ID)
 			view.HasCharts = true
-		case Table:
+		case pages.Table:
 			bv.Kind = "table"
 			bv.Table, err = tableBlock(pg.Path, b, data)
 			useID(b.ID)
-		case Assumptions:
+		case pages.Assumptions:
 			bv = blockView{Kind: "assumptions", Items: b}
-		case Formulas:
+		case pages.Formulas:
 			bv = blockView{Kind: "formulas", Items: b}
-		case Links:
+		case pages.Links:
 			bv.Kind = "links"
 			for _, l := range b {
 				lv, lerr := resolveLink(pg.Path, l)
@@ -406,7 +287,7 @@ func renderPage(tmpl *template.Template, pg Page, opt Options) ([]byte, Files, e
 	return buf.Bytes(), data, nil
 }
 
-func chartBlock(f Figure) (chartView, error) {
+func chartBlock(f pages.Figure) (chartView, error) {
 	if f.Chart == nil {
 		return chartView{}, errors.New("figure without a chart")
 	}
@@ -453,7 +334,7 @@ func Rel(from, to string) string {
 }
 
 // resolveLink makes a link's href relative to the page, or drops it.
-func resolveLink(page string, l Link) (linkView, error) {
+func resolveLink(page string, l pages.Link) (linkView, error) {
 	lv := linkView{Text: l.Text, Note: l.Note}
 	href := strings.TrimSpace(l.Href)
 	if isWebURL(href) {
@@ -482,7 +363,7 @@ func resolveLink(page string, l Link) (linkView, error) {
 // numberLike matches a cell that reads as a number, maybe with a unit.
 var numberLike = regexp.MustCompile(`^[-+−]?(?:[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?(?:\s?[%×xA-Za-z/]+)?$`)
 
-func tableBlock(pagePath string, t Table, data Files) (tableView, error) {
+func tableBlock(pagePath string, t pages.Table, data Files) (tableView, error) {
 	var errs []error
 	if len(t.Header) == 0 {
 		errs = append(errs, errors.New("table without header"))
@@ -508,7 +389,7 @@ func tableBlock(pagePath string, t Table, data Files) (tableView, error) {
 			}
 		}
 	}
-	if t.DataName != "" && !slugPattern.MatchString(t.DataName) {
+	if t.DataName != "" && !pages.IsSlug(t.DataName) {
 		errs = append(errs, fmt.Errorf("table %q: data name %q must be a slug", t.Caption, t.DataName))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -517,12 +398,12 @@ func tableBlock(pagePath string, t Table, data Files) (tableView, error) {
 
 	classes := make([]string, len(t.Header))
 	for j := range t.Header {
-		a := AlignAuto
+		a := pages.AlignAuto
 		if j < len(t.Align) {
 			a = t.Align[j]
 		}
-		if a == AlignAuto {
-			a = AlignRight
+		if a == pages.AlignAuto {
+			a = pages.AlignRight
 			seen := false
 			for _, row := range t.Rows {
 				c := strings.TrimSpace(row[j])
@@ -531,15 +412,15 @@ func tableBlock(pagePath string, t Table, data Files) (tableView, error) {
 				}
 				seen = true
 				if !numberLike.MatchString(c) {
-					a = AlignLeft
+					a = pages.AlignLeft
 					break
 				}
 			}
 			if !seen {
-				a = AlignLeft
+				a = pages.AlignLeft
 			}
 		}
-		classes[j] = map[Align]string{AlignRight: "num", AlignCenter: "ctr"}[a]
+		classes[j] = map[pages.Align]string{pages.AlignRight: "num", pages.AlignCenter: "ctr"}[a]
 	}
 	tv := tableView{ID: t.ID, Caption: t.Caption}
 	for j, h := range t.Header {
@@ -566,4 +447,13 @@ func tableBlock(pagePath string, t Table, data Files) (tableView, error) {
 		tv.CSV, tv.JSON = Rel(pagePath, csvPath), Rel(pagePath, jsonPath)
 	}
 	return tv, nil
+}
+
+// isWebURL reports whether s is an absolute http or https URL with a host.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == "http" || u.Scheme == "https"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/kvplot/kvplot/internal/pages"
 	"regexp"
 	"runtime"
 	"slices"
@@ -105,14 +106,14 @@ func TestRenderFiles(t *testing.T) {
 }
 
 func TestAssetPathFollowsPageDepth(t *testing.T) {
-	chart := Figure{Chart: charts.Bar{ID: "b", Categories: []string{"a"}, Series: []charts.Series{{Name: "s", Values: []float64{1}}}}}
+	chart := pages.Figure{Chart: charts.Bar{ID: "b", Categories: []string{"a"}, Series: []charts.Series{{Name: "s", Values: []float64{1}}}}}
 	for _, tc := range []struct{ page, want string }{
 		{"index.html", `<script src="assets/echarts.min.js">`},
 		{"models/a.html", `<script src="../assets/echarts.min.js">`},
 		{"x/y/z.html", `<script src="../../assets/echarts.min.js">`},
 	} {
 		t.Run(tc.page, func(t *testing.T) {
-			files, err := Render([]Page{{Path: tc.page, Title: "t", Blocks: []Block{chart}}}, Options{})
+			files, err := Render([]pages.Page{{Path: tc.page, Title: "t", Blocks: []pages.Block{chart}}}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,20 +127,20 @@ func TestAssetPathFollowsPageDepth(t *testing.T) {
 // TestHostileTextIsEscaped puts hostile text in every text slot of a page;
 // the only <script> elements must be kvplot's own.
 func TestHostileTextIsEscaped(t *testing.T) {
-	var blocks []Block
+	var blocks []pages.Block
 	nCharts := 0
 	for i, h := range []string{hostileScript, hostileMarker, hostileImg, hostileMisc} {
 		blocks = append(blocks,
-			Text{Heading: h, Paragraphs: []string{h}},
-			Figure{Chart: charts.Line{ID: "c" + string(rune('a'+i)), Title: h, X: []string{h}, Series: []charts.Series{{Name: h, Values: []float64{1}}}}, Caption: h},
-			Table{Caption: h, Header: []string{h, "n"}, Rows: [][]string{{h, "1"}}},
-			Assumptions{h}, Formulas{h},
-			Links{{Text: h, Href: "index.html", Note: h}, {Text: h, Href: h, External: true}},
+			pages.Text{Heading: h, Paragraphs: []string{h}},
+			pages.Figure{Chart: charts.Line{ID: "c" + string(rune('a'+i)), Title: h, X: []string{h}, Series: []charts.Series{{Name: h, Values: []float64{1}}}}, Caption: h},
+			pages.Table{Caption: h, Header: []string{h, "n"}, Rows: [][]string{{h, "1"}}},
+			pages.Assumptions{h}, pages.Formulas{h},
+			pages.Links{{Text: h, Href: "index.html", Note: h}, {Text: h, Href: h, External: true}},
 		)
 		nCharts++
 	}
 	for _, standalone := range []bool{false, true} {
-		files, err := Render([]Page{{Path: "index.html", Title: hostileScript, Intro: hostileImg, Blocks: blocks}}, Options{Standalone: standalone, SiteTitle: hostileMisc})
+		files, err := Render([]pages.Page{{Path: "index.html", Title: hostileScript, Intro: hostileImg, Blocks: blocks}}, Options{Standalone: standalone, SiteTitle: hostileMisc})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,24 +188,24 @@ func TestResolveLink(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		page     string
-		link     Link
+		link     pages.Link
 		wantHref string
 		wantErr  bool
 	}{
-		{"site path from a nested page", "models/a.html", Link{Href: "index.html"}, "../index.html", false},
-		{"site path with fragment", "models/a.html", Link{Href: "index.html#kv-table"}, "../index.html#kv-table", false},
-		{"fragment of the page", "index.html", Link{Href: "#top"}, "#top", false},
-		{"internal https URL", "index.html", Link{Href: "https://example.com/x"}, "https://example.com/x", false},
-		{"spec https URL", "index.html", Link{Href: "https://huggingface.co/x", External: true}, "https://huggingface.co/x", false},
-		{"spec javascript URL is text", "index.html", Link{Href: "javascript:alert(1)", External: true}, "", false},
-		{"spec data URL is text", "index.html", Link{Href: "data:text/html,x", External: true}, "", false},
-		{"spec relative path is text", "index.html", Link{Href: "../../etc/passwd", External: true}, "", false},
-		{"spec protocol-relative URL is text", "index.html", Link{Href: "//evil.example/", External: true}, "", false},
-		{"spec URL with user info is text", "index.html", Link{Href: "https://user:pw@example.com/", External: true}, "", false},
-		{"internal javascript URL is an error", "index.html", Link{Href: "javascript:alert(1)"}, "", true},
-		{"internal path leaving the site is an error", "index.html", Link{Href: "../x.html"}, "", true},
-		{"internal absolute path is an error", "index.html", Link{Href: "/x.html"}, "", true},
-		{"empty internal href is an error", "index.html", Link{Href: ""}, "", true},
+		{"site path from a nested page", "models/a.html", pages.Link{Href: "index.html"}, "../index.html", false},
+		{"site path with fragment", "models/a.html", pages.Link{Href: "index.html#kv-table"}, "../index.html#kv-table", false},
+		{"fragment of the page", "index.html", pages.Link{Href: "#top"}, "#top", false},
+		{"internal https URL", "index.html", pages.Link{Href: "https://example.com/x"}, "https://example.com/x", false},
+		{"spec https URL", "index.html", pages.Link{Href: "https://huggingface.co/x", External: true}, "https://huggingface.co/x", false},
+		{"spec javascript URL is text", "index.html", pages.Link{Href: "javascript:alert(1)", External: true}, "", false},
+		{"spec data URL is text", "index.html", pages.Link{Href: "data:text/html,x", External: true}, "", false},
+		{"spec relative path is text", "index.html", pages.Link{Href: "../../etc/passwd", External: true}, "", false},
+		{"spec protocol-relative URL is text", "index.html", pages.Link{Href: "//evil.example/", External: true}, "", false},
+		{"spec URL with user info is text", "index.html", pages.Link{Href: "https://user:pw@example.com/", External: true}, "", false},
+		{"internal javascript URL is an error", "index.html", pages.Link{Href: "javascript:alert(1)"}, "", true},
+		{"internal path leaving the site is an error", "index.html", pages.Link{Href: "../x.html"}, "", true},
+		{"internal absolute path is an error", "index.html", pages.Link{Href: "/x.html"}, "", true},
+		{"empty internal href is an error", "index.html", pages.Link{Href: ""}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lv, err := resolveLink(tc.page, tc.link)
@@ -220,38 +221,40 @@ func TestResolveLink(t *testing.T) {
 
 func TestRenderErrors(t *testing.T) {
 	okChart := charts.Bar{ID: "b", Categories: []string{"a"}, Series: []charts.Series{{Name: "s", Values: []float64{1}}}}
-	page := func(path string, blocks ...Block) Page { return Page{Path: path, Title: "t", Blocks: blocks} }
+	page := func(path string, blocks ...pages.Block) pages.Page {
+		return pages.Page{Path: path, Title: "t", Blocks: blocks}
+	}
 	for _, tc := range []struct {
-		name  string
-		pages []Page
-		want  []string
+		name string
+		pgs  []pages.Page
+		want []string
 	}{
-		{"upper-case path", []Page{page("Index.html")}, []string{"lower-case slug"}},
-		{"path leaving the site", []Page{page("../x.html")}, []string{`page path "../x.html"`}},
-		{"absolute path", []Page{page("/x.html")}, []string{"clean relative"}},
-		{"not html", []Page{page("x.htm")}, []string{"must end in .html"}},
-		{"reserved directory", []Page{page("assets/x.html")}, []string{"reserved"}},
-		{"windows device name", []Page{page("models/con.html")}, []string{"lower-case slug"}},
-		{"duplicate path", []Page{page("a.html"), page("a.html")}, []string{"used twice"}},
-		{"duplicate chart id", []Page{page("a.html", Figure{Chart: okChart}, Figure{Chart: okChart})}, []string{`element id "b" used twice`}},
-		{"duplicate data name", []Page{
-			page("a.html", Table{Header: []string{"x"}, DataName: "kv"}),
-			page("b.html", Table{Header: []string{"x"}, DataName: "kv"}),
+		{"upper-case path", []pages.Page{page("Index.html")}, []string{"lower-case slug"}},
+		{"path leaving the site", []pages.Page{page("../x.html")}, []string{`page path "../x.html"`}},
+		{"absolute path", []pages.Page{page("/x.html")}, []string{"clean relative"}},
+		{"not html", []pages.Page{page("x.htm")}, []string{"must end in .html"}},
+		{"reserved directory", []pages.Page{page("assets/x.html")}, []string{"reserved"}},
+		{"windows device name", []pages.Page{page("models/con.html")}, []string{"lower-case slug"}},
+		{"duplicate path", []pages.Page{page("a.html"), page("a.html")}, []string{"used twice"}},
+		{"duplicate chart id", []pages.Page{page("a.html", pages.Figure{Chart: okChart}, pages.Figure{Chart: okChart})}, []string{`element id "b" used twice`}},
+		{"duplicate data name", []pages.Page{
+			page("a.html", pages.Table{Header: []string{"x"}, DataName: "kv"}),
+			page("b.html", pages.Table{Header: []string{"x"}, DataName: "kv"}),
 		}, []string{`data name "kv" already used on a.html`}},
-		{"bad data name", []Page{page("a.html", Table{Header: []string{"x"}, DataName: "../kv"})}, []string{"must be a slug"}},
-		{"ragged table", []Page{page("a.html", Table{Caption: "c", Header: []string{"x", "y"}, Rows: [][]string{{"1"}}})}, []string{"row 1 has 1 cells for 2 columns"}},
-		{"ragged raw values", []Page{page("a.html", Table{Caption: "c", Header: []string{"x"}, Rows: [][]string{{"1"}}, Raw: [][]any{{1, 2}}})}, []string{"raw row 1"}},
-		{"chart error", []Page{page("a.html", Figure{Chart: charts.Line{ID: "bad-id"}})}, []string{"chart id"}},
-		{"figure without chart", []Page{page("a.html", Figure{})}, []string{"without a chart"}},
-		{"nil block", []Page{page("a.html", nil)}, []string{"nil block"}},
-		{"bad internal link", []Page{page("a.html", Links{{Text: "x", Href: "javascript:x"}})}, []string{"neither a site path"}},
-		{"every problem is reported", []Page{
-			page("a.html", Figure{}),
-			page("b.html", Links{{Text: "x", Href: "../up.html"}}),
+		{"bad data name", []pages.Page{page("a.html", pages.Table{Header: []string{"x"}, DataName: "../kv"})}, []string{"must be a slug"}},
+		{"ragged table", []pages.Page{page("a.html", pages.Table{Caption: "c", Header: []string{"x", "y"}, Rows: [][]string{{"1"}}})}, []string{"row 1 has 1 cells for 2 columns"}},
+		{"ragged raw values", []pages.Page{page("a.html", pages.Table{Caption: "c", Header: []string{"x"}, Rows: [][]string{{"1"}}, Raw: [][]any{{1, 2}}})}, []string{"raw row 1"}},
+		{"chart error", []pages.Page{page("a.html", pages.Figure{Chart: charts.Line{ID: "bad-id"}})}, []string{"chart id"}},
+		{"figure without chart", []pages.Page{page("a.html", pages.Figure{})}, []string{"without a chart"}},
+		{"nil block", []pages.Page{page("a.html", nil)}, []string{"nil block"}},
+		{"bad internal link", []pages.Page{page("a.html", pages.Links{{Text: "x", Href: "javascript:x"}})}, []string{"neither a site path"}},
+		{"every problem is reported", []pages.Page{
+			page("a.html", pages.Figure{}),
+			page("b.html", pages.Links{{Text: "x", Href: "../up.html"}}),
 		}, []string{"page a.html", "page b.html"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Render(tc.pages, Options{})
+			_, err := Render(tc.pgs, Options{})
 			if err == nil {
 				t.Fatalf("Render() succeeded, want an error containing %q", tc.want)
 			}
@@ -265,14 +268,14 @@ func TestRenderErrors(t *testing.T) {
 }
 
 func TestTableColumnAlignment(t *testing.T) {
-	tbl := Table{
+	tbl := pages.Table{
 		Header: []string{"model", "params", "kv", "note", "forced"},
 		Rows: [][]string{
 			{"llama", "8.03B", "128 KiB", "x", "1"},
 			{"mistral", "7,241,732,096", "-", "y", "2"},
 			{"tiny", "1e9", "0.5 GiB", "z", "3"},
 		},
-		Align: []Align{AlignAuto, AlignAuto, AlignAuto, AlignAuto, AlignCenter},
+		Align: []pages.Align{pages.AlignAuto, pages.AlignAuto, pages.AlignAuto, pages.AlignAuto, pages.AlignCenter},
 	}
 	tv, err := tableBlock("index.html", tbl, Files{})
 	if err != nil {

@@ -1,9 +1,8 @@
-package site
+package pages
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,13 +100,4 @@ func UniqueSlugs(names []string) []string {
 		}
 	}
 	return out
-}
-
-// isWebURL reports whether s is an absolute http or https URL with a host.
-func isWebURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return false
-	}
-	return u.Scheme == "http" || u.Scheme == "https"
 }

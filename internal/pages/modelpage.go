@@ -1,0 +1,474 @@
+package pages
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
+	"github.com/kvplot/kvplot/internal/charts"
+	"github.com/kvplot/kvplot/internal/engine"
+	"github.com/kvplot/kvplot/internal/units"
+)
+
+// modelPage is one model's page: what the model is, then how its KV
+// cache grows, what each fleet holds, what engines would give it, and the
+// tables behind the charts. Each section is its own function, in page order.
+func (b *builder) modelPage(si int) Page {
+	s := &b.studies[si]
+	ctxs := b.contexts(s)
+	pg := Page{Path: modelPath(s.slug), Title: s.m.Name, Intro: s.m.Description}
+	for _, section := range [][]Block{
+		b.factsSection(s),
+		b.sourceLinks(si),
+		b.growthSection(s, ctxs),
+		b.memorySection(s),
+		b.fitSection(s),
+		b.engineSection(s, ctxs),
+		b.heatmapSection(s),
+		b.dtypeSection(s, ctxs),
+		b.limitsSection(s),
+		b.perTokenSection(s),
+		b.growthTableSection(s, ctxs),
+		b.closingSection(),
+	} {
+		pg.Blocks = append(pg.Blocks, section...)
+	}
+	return pg
+}
+
+// factsSection is the table of what the model is: parameters, weights,
+// layers, KV cache per token, context limit.
+func (b *builder) factsSection(s *study) []Block {
+	m := s.m
+	arch := &m.Arch
+	var blocks []Block
+	counts := arch.LayerCounts()
+	var kinds []string
+	for _, k := range analysis.LayerKinds() {
+		if n := counts[k]; n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	facts := [][]string{
+		{"Parameters (kvplot)", units.Group(s.params.Total)},
+		{"Active parameters per token", units.Group(s.params.Active)},
+	}
+	if m.ParamsPublished > 0 {
+		d := s.params.Total - m.ParamsPublished
+		note := "exact match"
+		if d != 0 {
+			note = fmt.Sprintf("differs by %s (%.3f%%)", units.Group(d), 100*float64(d)/float64(m.ParamsPublished))
+		}
+		facts = append(facts, []string{"Parameters (published)", units.Group(m.ParamsPublished) + " — " + note})
+	}
+	if s.params.Vision > 0 {
+		facts = append(facts, []string{"Of which vision encoder + projector", units.Group(s.params.Vision)})
+	}
+	facts = append(facts,
+		[]string{"Weights", fmt.Sprintf("%s GiB (%s)", gibText(s.weight), weightDesc(s.sc.Weights))},
+		[]string{"Layers", strings.Join(kinds, ", ")},
+		[]string{"KV cache per token", fmt.Sprintf("%s bytes (%s, all layers)", units.Group(arch.KVBytesPerToken(s.sc.KV)), s.sc.KV.Name)},
+	)
+	if st := arch.StateBytesPerSequence(s.sc.KV); st > 0 {
+		facts = append(facts, []string{"Fixed state per sequence", units.FormatBytes(st)})
+	}
+	if arch.MaxContext > 0 {
+		facts = append(facts, []string{"Maximum context (config)", units.Group(arch.MaxContext)})
+	}
+	blocks = append(blocks, Table{ID: "facts", Caption: "The model", Header: []string{"Quantity", "Value"}, Rows: facts})
+	return blocks
+}
+
+// sourceLinks links the model's page, the source of its published
+// parameter count, and its spec files.
+func (b *builder) sourceLinks(si int) []Block {
+	m := b.studies[si].m
+	var links Links
+	if m.Source != "" {
+		links = append(links, Link{Text: "Model page", Href: m.Source, External: true})
+	}
+	if m.ParamsSource != "" && strings.HasPrefix(m.ParamsSource, "http") {
+		links = append(links, Link{Text: "Source of the published parameter count", Href: m.ParamsSource, External: true})
+	}
+	links = append(links, b.modelSpecs[si]...)
+	if len(links) > 0 {
+		return []Block{links}
+	}
+	return nil
+}
+
+// growthSection charts KV cache against context, one line per batch, with
+// each fleet's KV budget as a line.
+func (b *builder) growthSection(s *study, ctxs []int64) []Block {
+	c, set := b.c, b.c.Settings
+	m := s.m
+	arch := &m.Arch
+	var blocks []Block
+	line := charts.Line{ID: "kvGrowth", Title: "KV cache vs context", Subtitle: fmt.Sprintf("whole model, %s; dashed: each fleet's KV budget (whole-model equivalent)", s.sc.KV.Name),
+		XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs), YLog: true}
+	grid := arch.KVGrid(s.sc.KV, ctxs, set.Batches)
+	for j, bs := range set.Batches {
+		vals := make([]float64, len(ctxs))
+		for i := range ctxs {
+			vals[i] = gib(grid[i][j])
+		}
+		line.Series = append(line.Series, charts.Series{Name: fmt.Sprintf("batch %d", bs), Values: vals})
+	}
+	one := arch.KVBytes(s.sc.KV, 1, 1)
+	for i, p := range s.plans {
+		if p.err != nil || !p.p.Fits() {
+			continue
+		}
+		perGPU := p.p.KVBytesPerGPU(1, 1)
+		if perGPU == 0 || one == 0 {
+			continue
+		}
+		equiv := float64(p.p.KVBudgetBytesPerGPU()) * float64(one) / float64(perGPU)
+		line.MarkLines = append(line.MarkLines, charts.MarkLine{Name: c.Fleets[i].Title, Value: math.Round(equiv/(1<<30)*100) / 100})
+	}
+	blocks = append(blocks, Text{Heading: "KV cache growth", ID: "growth",
+		Paragraphs: []string{"The cache grows linearly with context and batch until sliding windows cap it. A fleet's budget line is its per-GPU KV budget scaled to the whole model (by how the fleet splits the cache), so a curve under a line fits on that fleet."}},
+		Figure{Chart: line})
+
+	return blocks
+}
+
+// memorySection charts per-GPU memory on every fleet at the scenario and
+// tabulates the verdicts.
+func (b *builder) memorySection(s *study) []Block {
+	c, set := b.c, b.c.Settings
+	var blocks []Block
+	bar := charts.StackedBar{ID: "memPerGPU", Title: "Memory per GPU", Subtitle: fmt.Sprintf("%d × %s tokens; bars above capacity do not fit", set.ScenarioBatch, units.Group(set.ScenarioContext)),
+		XName: "fleet", YName: "memory per GPU", YUnit: "GiB"}
+	comp := map[string][]float64{}
+	order := []string{charts.ComponentWeights, charts.ComponentKVCache, charts.ComponentActivation, charts.ComponentRuntime, charts.ComponentFree}
+	var fitRows [][]string
+	for i, p := range s.plans {
+		f := c.Fleets[i]
+		bar.Categories = append(bar.Categories, f.Title)
+		if p.err != nil {
+			for _, k := range order {
+				comp[k] = append(comp[k], math.NaN())
+			}
+			fitRows = append(fitRows, []string{f.Title, "n/a: " + p.err.Error(), "", "", "", "", ""})
+			continue
+		}
+		mem := p.p.Memory(set.ScenarioContext, set.ScenarioBatch)
+		comp[charts.ComponentWeights] = append(comp[charts.ComponentWeights], gib(mem.WeightsBytes))
+		comp[charts.ComponentKVCache] = append(comp[charts.ComponentKVCache], gib(mem.KVBytes))
+		comp[charts.ComponentActivation] = append(comp[charts.ComponentActivation], gib(mem.ActivationBytes))
+		comp[charts.ComponentRuntime] = append(comp[charts.ComponentRuntime], gib(mem.RuntimeBytes))
+		comp[charts.ComponentFree] = append(comp[charts.ComponentFree], gib(max(mem.FreeBytes, 0)))
+		verdict := "fits, " + gibText(mem.FreeBytes) + " GiB free"
+		if mem.FreeBytes < 0 {
+			verdict = "does not fit: short by " + gibText(-mem.FreeBytes) + " GiB"
+		}
+		fitRows = append(fitRows, []string{f.Title, verdict, gibText(mem.CapacityBytes), gibText(mem.WeightsBytes), gibText(mem.KVBytes), gibText(mem.ActivationBytes + mem.RuntimeBytes), gibText(p.p.KVBudgetBytesPerGPU())})
+	}
+	for _, k := range order {
+		bar.Series = append(bar.Series, charts.Series{Name: k, Values: comp[k]})
+	}
+	blocks = append(blocks, Text{Heading: "Memory per GPU on each fleet", ID: "memory"}, Figure{Chart: bar},
+		Table{ID: "fit", Caption: fmt.Sprintf("Scenario %d × %s tokens, per GPU (GiB)", set.ScenarioBatch, units.Group(set.ScenarioContext)),
+			Header: []string{"Fleet", "Verdict", "Capacity", "Weights", "KV cache", "Reserves", "KV budget"}, Rows: fitRows, DataName: "model-" + s.slug + "-fit"})
+
+	return blocks
+}
+
+// heatmapSection maps context × batch to per-GPU memory on one fleet.
+func (b *builder) heatmapSection(s *study) []Block {
+	c, set := b.c, b.c.Settings
+	var blocks []Block
+	if fi := b.heatmapFleet(s); fi >= 0 {
+		p := s.plans[fi].p
+		hm := charts.HeatMap{ID: "memHeat", Title: "Memory per GPU on " + c.Fleets[fi].Title, Subtitle: "weights + KV + reserves; grey: does not fit",
+			XName: "context", YName: "batch", Unit: "GiB", X: tokenLabels(set.Contexts)}
+		for _, bs := range set.Batches {
+			hm.Y = append(hm.Y, fmt.Sprint(bs))
+			row := make([]float64, len(set.Contexts))
+			for j, ctx := range set.Contexts {
+				mem := p.Memory(ctx, bs)
+				used := mem.CapacityBytes - mem.FreeBytes
+				if mem.FreeBytes < 0 {
+					row[j] = math.NaN()
+				} else {
+					row[j] = math.Round(units.GiB(used)*10) / 10
+				}
+			}
+			hm.Values = append(hm.Values, row)
+		}
+		hm.Min, hm.Max = 0, math.Round(units.GiB(p.Fleet.CapacityBytes)*10)/10
+		blocks = append(blocks, Text{Heading: "Context × batch on " + c.Fleets[fi].Title, ID: "heatmap"}, Figure{Chart: hm})
+	}
+	return blocks
+}
+
+// dtypeSection compares the KV cache formats.
+func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
+	set := b.c.Settings
+	m := s.m
+	arch := &m.Arch
+	var blocks []Block
+	dl := charts.Line{ID: "kvDTypes", Title: "KV cache format", Subtitle: "one sequence, whole model", XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs)}
+	var dtRows [][]string
+	for _, name := range []string{"bf16", "fp8", "int4"} {
+		d, _ := analysis.LookupKVDType(name)
+		vals := make([]float64, len(ctxs))
+		for i, ctx := range ctxs {
+			vals[i] = gib(arch.KVBytes(d, ctx, 1))
+		}
+		dl.Series = append(dl.Series, charts.Series{Name: name, Values: vals})
+		dtRows = append(dtRows, []string{name, units.Group(arch.KVBytesPerToken(d)), gibText(arch.KVBytes(d, set.ScenarioContext, set.ScenarioBatch))})
+	}
+	blocks = append(blocks, Text{Heading: "KV cache formats", ID: "dtypes"}, Figure{Chart: dl},
+		Table{ID: "dtype-table", Caption: "KV formats", Header: []string{"Format", "Bytes per token", fmt.Sprintf("GiB for %d × %s", set.ScenarioBatch, units.Group(set.ScenarioContext))}, Rows: dtRows, DataName: "model-" + s.slug + "-dtypes"})
+
+	return blocks
+}
+
+// limitsSection tabulates max context per fleet × batch and max
+// concurrency per fleet × context.
+func (b *builder) limitsSection(s *study) []Block {
+	c, set := b.c, b.c.Settings
+	var blocks []Block
+	mcHeader := []string{"Fleet"}
+	for _, bs := range set.Batches {
+		mcHeader = append(mcHeader, fmt.Sprintf("batch %d", bs))
+	}
+	ccHeader := []string{"Fleet"}
+	for _, ctx := range set.Contexts {
+		ccHeader = append(ccHeader, units.FormatTokens(ctx))
+	}
+	var mcRows, ccRows [][]string
+	var mcRaw, ccRaw [][]any
+	for i, p := range s.plans {
+		mr, cr := []string{c.Fleets[i].Title}, []string{c.Fleets[i].Title}
+		mraw, craw := []any{c.Fleets[i].Name}, []any{c.Fleets[i].Name}
+		for _, bs := range set.Batches {
+			if p.err != nil {
+				mr, mraw = append(mr, "n/a"), append(mraw, nil)
+				continue
+			}
+			l := p.p.MaxContext(bs)
+			mr, mraw = append(mr, ctxLimitText(l)), append(mraw, ctxLimitRaw(l))
+		}
+		for _, ctx := range set.Contexts {
+			if p.err != nil {
+				cr, craw = append(cr, "n/a"), append(craw, nil)
+				continue
+			}
+			n := p.p.MaxConcurrency(ctx)
+			cr, craw = append(cr, units.Group(n)), append(craw, n)
+		}
+		mcRows, ccRows = append(mcRows, mr), append(ccRows, cr)
+		mcRaw, ccRaw = append(mcRaw, mraw), append(ccRaw, craw)
+	}
+	blocks = append(blocks,
+		Text{Heading: "Max context and concurrency", ID: "limits"},
+		Table{ID: "max-context", Caption: "Max context per sequence (tokens), by fleet and batch size", Header: mcHeader, Rows: mcRows, Raw: mcRaw, DataName: "model-" + s.slug + "-max-context"},
+		Table{ID: "max-concurrency", Caption: "Max concurrent sequences per replica, by fleet and context length", Header: ccHeader, Rows: ccRows, Raw: ccRaw, DataName: "model-" + s.slug + "-max-concurrency"},
+	)
+
+	return blocks
+}
+
+// perTokenSection tabulates the cache cost of each layer type.
+func (b *builder) perTokenSection(s *study) []Block {
+	m := s.m
+	arch := &m.Arch
+	var blocks []Block
+	var ptRows [][]string
+	var ptRaw [][]any
+	for _, k := range arch.KVCostByKind(s.sc.KV) {
+		w := "—"
+		if k.Window > 0 {
+			w = units.Group(k.Window)
+		}
+		ptRows = append(ptRows, []string{k.Kind.String(), fmt.Sprint(k.Layers), units.Group(k.PerTokenPerLayer), units.Group(k.PerToken()), w, units.Group(k.StatePerLayer * k.Layers)})
+		ptRaw = append(ptRaw, []any{k.Kind.String(), k.Layers, k.PerTokenPerLayer, k.PerToken(), k.Window, k.StatePerLayer * k.Layers})
+	}
+	blocks = append(blocks, Table{ID: "per-token", Caption: "Cache cost by layer type (" + s.sc.KV.Name + ")",
+		Header: []string{"Layer type", "Layers", "Bytes/token/layer", "Bytes/token (all such layers)", "Window (tokens)", "Fixed state/sequence (bytes)"}, Rows: ptRows, Raw: ptRaw, DataName: "model-" + s.slug + "-per-token"})
+
+	return blocks
+}
+
+// growthTableSection tabulates the KV fraction of weights + KV as
+// context grows (batch 1).
+func (b *builder) growthTableSection(s *study, ctxs []int64) []Block {
+	m := s.m
+	arch := &m.Arch
+	var blocks []Block
+	var gRows [][]string
+	var gRaw [][]any
+	for _, ctx := range ctxs {
+		kv := arch.KVBytes(s.sc.KV, ctx, 1)
+		tot := kv + s.weight
+		frac := 100 * float64(kv) / float64(max(tot, 1))
+		gRows = append(gRows, []string{units.Group(ctx), gibText(kv), gibText(tot), fmt.Sprintf("%.1f%%", frac)})
+		gRaw = append(gRaw, []any{ctx, kv, tot, math.Round(frac*10) / 10})
+	}
+	blocks = append(blocks, Table{ID: "growth-table", Caption: "KV fraction of weights + KV as context grows (batch 1)",
+		Header: []string{"Context", "KV (GiB)", "Weights + KV (GiB)", "KV fraction"}, Rows: gRows, Raw: gRaw, DataName: "model-" + s.slug + "-growth"})
+
+	return blocks
+}
+
+// closingSection is the assumptions and formulas every page ends with.
+func (b *builder) closingSection() []Block {
+	return []Block{Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), Text{Heading: "Formulas", ID: "formulas"}, formulas}
+}
+
+func weightDesc(w analysis.WeightScheme) string {
+	s := w.Default.Name
+	var parts []string
+	for _, c := range analysis.TensorClasses() {
+		if d := w.For(c); d.Name != w.Default.Name && c != analysis.NormWeights {
+			parts = append(parts, c.String()+" "+d.Name)
+		}
+	}
+	if len(parts) > 0 {
+		s += "; " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+// heatmapFleet picks the fleet of a model's heatmap: the settings' fleet,
+// else the first fleet where the model fits; -1 when none fits.
+func (b *builder) heatmapFleet(s *study) int {
+	want := b.c.Settings.HeatmapFleet
+	for i, f := range b.c.Fleets {
+		if f.Name == want && s.plans[i].err == nil && s.plans[i].p.Fits() {
+			return i
+		}
+	}
+	for i, p := range s.plans {
+		if p.err == nil && p.p.Fits() {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxTP bounds the TP degrees the fit solvers try.
+const maxTP = 64
+
+// fitSection is the "what makes it fit" table: for every fleet where the
+// page's scenario does not fit, the cheapest change that does; and the
+// smallest tensor-parallel group of each accelerator that holds it.
+func (b *builder) fitSection(s *study) []Block {
+	c, set := b.c, b.c.Settings
+	arch := &s.m.Arch
+	var rows [][]string
+	for i, p := range s.plans {
+		if p.err != nil || p.p.Memory(set.ScenarioContext, set.ScenarioBatch).FreeBytes >= 0 {
+			continue
+		}
+		opts := analysis.FitOptions(arch, s.sc, c.AnalysisFleet(c.Fleets[i]), set.ScenarioContext, set.ScenarioBatch, maxTP)
+		fix, free := "none up to TP "+fmt.Sprint(maxTP), ""
+		for _, o := range opts {
+			if o.Fits {
+				fix, free = o.Change, gibText(o.FreeBytes)
+				break
+			}
+		}
+		rows = append(rows, []string{c.Fleets[i].Title, "short by " + gibText(-opts[0].FreeBytes) + " GiB", fix, free})
+	}
+	blocks := []Block{Text{Heading: "What makes it fit", ID: "what-fits",
+		Paragraphs: []string{fmt.Sprintf("For %d sequences of %s tokens, changes are tried cheapest first: an fp8 KV cache, int4 weights (embeddings, head and routers kept in bf16), both, then doubling tensor parallelism (more GPUs of the same kind).", set.ScenarioBatch, units.Group(set.ScenarioContext))}}}
+	if len(rows) > 0 {
+		blocks = append(blocks, Table{ID: "fit-changes", Caption: "Fleets where the scenario does not fit, and the cheapest change that makes it fit",
+			Header: []string{"Fleet", "As given", "Cheapest change", "Free after (GiB/GPU)"}, Rows: rows, DataName: "model-" + s.slug + "-fit-changes"})
+	} else {
+		blocks = append(blocks, Text{Paragraphs: []string{"The scenario fits on every fleet as given."}})
+	}
+	var smallest [][]string
+	for _, a := range c.Accelerators {
+		tp, ok := analysis.SmallestTP(arch, s.sc, a.RuntimeBytes, set.ScenarioContext, set.ScenarioBatch, maxTP)
+		cell := fmt.Sprintf("%d GPU(s), TP %d", tp, tp)
+		if !ok {
+			cell = fmt.Sprintf("more than %d", maxTP)
+		}
+		smallest = append(smallest, []string{a.Name, units.FormatGiB(a.RuntimeBytes), cell})
+	}
+	blocks = append(blocks, Table{ID: "smallest", Caption: "Smallest tensor-parallel group of each accelerator that holds the scenario",
+		Header: []string{"Accelerator", "Memory (runtime)", "Smallest group"}, Rows: smallest, DataName: "model-" + s.slug + "-smallest"})
+	return blocks
+}
+
+// engineSection compares what kvplot's simple policy, vLLM and SGLang
+// would give the KV cache on each fleet, and charts vLLM's concurrency
+// against context.
+func (b *builder) engineSection(s *study, ctxs []int64) []Block {
+	c, set := b.c, b.c.Settings
+	arch := &s.m.Arch
+	maxLen := arch.MaxContext
+	if maxLen == 0 {
+		maxLen = set.ScenarioContext
+	}
+	bar := charts.Bar{ID: "engineTokens", Title: "KV cache tokens by engine", Subtitle: "per replica; 0: the engine would not start",
+		XName: "fleet", YName: "KV cache", YUnit: "K tokens"}
+	chartEngine := map[string]int{"simple": 0, "vllm": 1, "sglang": 2}[set.Engine]
+	engineTitle := []string{"kvplot simple", "vLLM", "SGLang"}[chartEngine]
+	line := charts.Line{ID: "engineCapacity", Title: engineTitle + " max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
+		XName: "max_model_len (tokens)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
+	engines := []string{"simple", "vllm", "sglang"}
+	vals := make([][]float64, len(engines))
+	var rows [][]string
+	var raw [][]any
+	for i, f := range c.Fleets {
+		if s.plans[i].err != nil {
+			continue
+		}
+		a, _ := c.Accelerator(f.Accelerator)
+		fl := c.AnalysisFleet(f)
+		bar.Categories = append(bar.Categories, f.Title)
+		row := []string{f.Title}
+		r := []any{f.Name}
+		var vllmLine string
+		for j, e := range []engine.Engine{
+			engine.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
+			engine.VLLM{Accelerator: a.Name, MaxModelLen: maxLen},
+			engine.SGLang{ContextLen: maxLen},
+		} {
+			est, err := e.Estimate(arch, s.sc, fl)
+			tokens := est.KVCacheTokens
+			if err != nil || est.StartupError != "" {
+				tokens = 0
+			}
+			vals[j] = append(vals[j], math.Round(float64(tokens)/1024*10)/10)
+			row = append(row, units.Group(tokens))
+			r = append(r, tokens)
+			if j == chartEngine && tokens > 0 {
+				conc := make([]float64, len(ctxs))
+				for k, ctx := range ctxs {
+					conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
+				}
+				line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
+			}
+			if j == 1 {
+				vllmLine = fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
+				if tokens == 0 {
+					vllmLine = "would not start: " + est.StartupError
+				}
+			}
+		}
+		rows = append(rows, append(row, vllmLine))
+		raw = append(raw, append(r, vllmLine))
+	}
+	for j, e := range engines {
+		bar.Series = append(bar.Series, charts.Series{Name: e, Values: vals[j]})
+	}
+	blocks := []Block{Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines",
+		Paragraphs: []string{fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s: vLLM 0.10 (gpu_memory_utilization 0.9, activation peak of a profiling pass, blocks of 16 tokens), SGLang (mem_fraction_static heuristic by GPU size and TP). The same model and GPUs can differ by 2× between engines.", units.Group(maxLen))}}}
+	if len(bar.Categories) > 0 {
+		blocks = append(blocks, Figure{Chart: bar})
+		if len(line.Series) > 0 {
+			blocks = append(blocks, Figure{Chart: line})
+		}
+		blocks = append(blocks, Table{ID: "engine-table", Caption: "KV cache tokens per replica by engine",
+			Header: []string{"Fleet", "simple", "vLLM", "SGLang", "vLLM KV memory per GPU"}, Rows: rows, Raw: raw, DataName: "model-" + s.slug + "-engines"})
+	}
+	return blocks
+}
