@@ -78,11 +78,23 @@ func names(list []DType) []string {
 // Bytes is the storage of n elements: packed elements plus one scale per
 // started group.
 func (d DType) Bytes(n int64) int64 {
-	b := ceilDiv(mulSat(n, d.Bits), 8)
+	if n == math.MaxInt64 {
+		return math.MaxInt64 // saturated upstream
+	}
+	b := bitsToBytes(n, d.Bits)
 	if d.GroupSize > 0 && d.ScaleBits > 0 {
-		b = addSat(b, ceilDiv(mulSat(ceilDiv(n, d.GroupSize), d.ScaleBits), 8))
+		b = addSat(b, bitsToBytes(ceilDiv(n, d.GroupSize), d.ScaleBits))
 	}
 	return b
+}
+
+// bitsToBytes is ⌈n·bits/8⌉ for n elements of bits each, exact whenever the
+// result fits in an int64 (n·bits itself may not).
+func bitsToBytes(n, bits int64) int64 {
+	if n <= 0 || bits <= 0 {
+		return 0
+	}
+	return addSat(mulSat(n/8, bits), ceilDiv(n%8*bits, 8))
 }
 
 // BitsPerElement is the effective storage per element, scales included.
@@ -136,10 +148,14 @@ func (w WeightScheme) Bytes(counts ClassCounts) int64 {
 	return b
 }
 
-// ceilDiv is ⌈a/b⌉ for non-negative a and positive b.
+// ceilDiv is ⌈a/b⌉ for non-negative a and positive b; a saturated a stays
+// saturated.
 func ceilDiv(a, b int64) int64 {
 	if b <= 0 {
 		return 0
+	}
+	if a == math.MaxInt64 {
+		return math.MaxInt64
 	}
 	q := a / b
 	if a%b != 0 {

@@ -42,20 +42,20 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 	case FullAttention, SlidingAttention, ChunkedAttention:
 		a := l.Attn
 		heads := kvHeadsPerRank(a.KVHeads, tp)
-		c := cacheCost{PerToken: mulSat(heads, headBytes(kv, a.HeadDim)+headBytes(kv, a.VHeadDim))}
+		c := cacheCost{PerToken: mulSat(heads, addSat(headBytes(kv, a.HeadDim), headBytes(kv, a.VHeadDim)))}
 		if l.Kind != FullAttention {
 			c.Window = l.Window
 		}
 		return c
 	case MLAAttention:
 		// One latent per token, replicated on every rank.
-		return cacheCost{PerToken: headBytes(kv, l.MLA.KVLoraRank+l.MLA.QKRopeHeadDim)}
+		return cacheCost{PerToken: headBytes(kv, addSat(l.MLA.KVLoraRank, l.MLA.QKRopeHeadDim))}
 	case MambaMixer:
 		s := stateDType(kv)
 		mb := l.Mamba
 		convDim := mb.DInner
 		if mb.Version == 2 {
-			convDim += 2 * mb.NGroups * mb.DState
+			convDim = addSat(convDim, mulSatN(2, mb.NGroups, mb.DState))
 		}
 		conv := s.Bytes(mulSat(convDim, mb.DConv-1))
 		ssmFormat := s
@@ -67,7 +67,7 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 	case LinearAttention:
 		s := stateDType(kv)
 		la := l.Linear
-		conv := s.Bytes(mulSat(2*la.KHeads*la.KHeadDim+la.VHeads*la.VHeadDim, la.ConvKernel-1))
+		conv := s.Bytes(mulSat(addSat(mulSatN(2, la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)), la.ConvKernel-1))
 		rec := s.Bytes(mulSat(la.VHeads, mulSat(la.KHeadDim, la.VHeadDim)))
 		return cacheCost{State: ceilDiv(addSat(conv, rec), tp)}
 	}

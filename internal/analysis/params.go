@@ -114,7 +114,7 @@ func (t *tally) perRank(n int64, how shard) int64 {
 		if t.kvHeads <= 0 {
 			return ceilDiv(n, t.tp)
 		}
-		return mulSat(n/t.kvHeads, kvHeadsPerRank(t.kvHeads, t.tp))
+		return mulSat(divSat(n, t.kvHeads), kvHeadsPerRank(t.kvHeads, t.tp))
 	}
 	return n
 }
@@ -135,7 +135,7 @@ func kvHeadsPerRank(kvHeads, tp int64) int64 {
 func (t *tally) norm(m *Model, width int64) {
 	n := width
 	if m.Norm == LayerNorm {
-		n = 2 * width
+		n = mulSat(2, width)
 	}
 	t.add(NormWeights, n, replicated)
 }
@@ -183,42 +183,42 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 	case FullAttention, SlidingAttention, ChunkedAttention:
 		a := l.Attn
 		t.kvHeads = a.KVHeads
-		q := a.Heads * a.HeadDim
+		q := mulSat(a.Heads, a.HeadDim)
 		qOut := q
 		if a.OutputGate {
-			qOut = 2 * q
+			qOut = mulSat(2, q)
 		}
-		t.add(AttentionWeights, h*qOut, sharded)
-		t.add(AttentionWeights, h*a.KVHeads*a.HeadDim, kvSharded)
-		t.add(AttentionWeights, h*a.KVHeads*a.VHeadDim, kvSharded)
-		t.add(AttentionWeights, a.Heads*a.VHeadDim*h, sharded)
+		t.add(AttentionWeights, mulSat(h, qOut), sharded)
+		t.add(AttentionWeights, mulSatN(h, a.KVHeads, a.HeadDim), kvSharded)
+		t.add(AttentionWeights, mulSatN(h, a.KVHeads, a.VHeadDim), kvSharded)
+		t.add(AttentionWeights, mulSatN(a.Heads, a.VHeadDim, h), sharded)
 		if a.QKVBias {
 			t.add(AttentionWeights, qOut, sharded)
-			t.add(AttentionWeights, a.KVHeads*(a.HeadDim+a.VHeadDim), kvSharded)
+			t.add(AttentionWeights, mulSat(a.KVHeads, addSat(a.HeadDim, a.VHeadDim)), kvSharded)
 		}
 		if a.OutBias {
 			t.add(AttentionWeights, h, replicated)
 		}
 		if a.QKNorm {
-			t.add(AttentionWeights, 2*a.HeadDim, replicated)
+			t.add(AttentionWeights, mulSat(2, a.HeadDim), replicated)
 		}
 		if a.Sinks {
 			t.add(AttentionWeights, a.Heads, sharded)
 		}
 	case MLAAttention:
 		a := l.MLA
-		qk := a.QKNopeHeadDim + a.QKRopeHeadDim
+		qk := addSat(a.QKNopeHeadDim, a.QKRopeHeadDim)
 		if a.QLoraRank > 0 {
-			t.add(AttentionWeights, h*a.QLoraRank, replicated)
+			t.add(AttentionWeights, mulSat(h, a.QLoraRank), replicated)
 			t.add(AttentionWeights, a.QLoraRank, replicated) // q_a_layernorm
-			t.add(AttentionWeights, a.QLoraRank*a.Heads*qk, sharded)
+			t.add(AttentionWeights, mulSatN(a.QLoraRank, a.Heads, qk), sharded)
 		} else {
-			t.add(AttentionWeights, h*a.Heads*qk, sharded)
+			t.add(AttentionWeights, mulSatN(h, a.Heads, qk), sharded)
 		}
-		t.add(AttentionWeights, h*(a.KVLoraRank+a.QKRopeHeadDim), replicated)
+		t.add(AttentionWeights, mulSat(h, addSat(a.KVLoraRank, a.QKRopeHeadDim)), replicated)
 		t.add(AttentionWeights, a.KVLoraRank, replicated) // kv_a_layernorm
-		t.add(AttentionWeights, a.KVLoraRank*a.Heads*(a.QKNopeHeadDim+a.VHeadDim), sharded)
-		t.add(AttentionWeights, a.Heads*a.VHeadDim*h, sharded)
+		t.add(AttentionWeights, mulSatN(a.KVLoraRank, a.Heads, addSat(a.QKNopeHeadDim, a.VHeadDim)), sharded)
+		t.add(AttentionWeights, mulSatN(a.Heads, a.VHeadDim, h), sharded)
 	case MambaMixer:
 		t.add(StateMixerWeights, l.Mamba.params(h), sharded)
 	case LinearAttention:
@@ -231,12 +231,12 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 	if f.Experts > 0 {
 		one := mlpParams(h, f.ExpertIntermediate, f.Gated, f.Bias)
 		t.addActive(ExpertWeights, mulSat(f.Experts, one), mulSat(min(f.TopK, f.Experts), one), sharded)
-		router := h * f.Experts
+		router := mulSat(h, f.Experts)
 		if f.RouterBias {
-			router += f.Experts
+			router = addSat(router, f.Experts)
 		}
 		if f.ScoreCorrectionBias {
-			router += f.Experts
+			router = addSat(router, f.Experts)
 		}
 		t.add(RouterWeights, router, replicated)
 		if f.SharedExperts > 0 {
@@ -254,9 +254,9 @@ func mlpParams(h, inter int64, gated, bias bool) int64 {
 	if gated {
 		mats = 3
 	}
-	n := mats * h * inter
+	n := mulSatN(mats, h, inter)
 	if bias {
-		n += (mats-1)*inter + h
+		n = addSatN(n, mulSat(mats-1, inter), h)
 	}
 	return n
 }
@@ -265,42 +265,45 @@ func mlpParams(h, inter int64, gated, bias bool) int64 {
 func (m Mamba) params(h int64) int64 {
 	var n int64
 	if m.Version == 2 {
-		convDim := m.DInner + 2*m.NGroups*m.DState
-		inProj := 2*m.DInner + 2*m.NGroups*m.DState + m.NHeads
-		n = h * inProj
+		groupsState := mulSatN(2, m.NGroups, m.DState)
+		convDim := addSat(m.DInner, groupsState)
+		inProj := addSatN(mulSat(2, m.DInner), groupsState, m.NHeads)
+		n = mulSat(h, inProj)
 		if m.ProjBias {
-			n += inProj
+			n = addSat(n, inProj)
 		}
-		n += convDim * m.DConv
+		n = addSat(n, mulSat(convDim, m.DConv))
 		if m.ConvBias {
-			n += convDim
+			n = addSat(n, convDim)
 		}
-		n += 3 * m.NHeads // dt_bias, A_log, D
-		n += m.DInner     // gated RMSNorm
-		n += m.DInner * h // out_proj
+		n = addSatN(n,
+			mulSat(3, m.NHeads), // dt_bias, A_log, D
+			m.DInner,            // gated RMSNorm
+			mulSat(m.DInner, h)) // out_proj
 		if m.ProjBias {
-			n += h
+			n = addSat(n, h)
 		}
 		return n
 	}
-	n = h * 2 * m.DInner // in_proj
+	n = mulSatN(h, 2, m.DInner) // in_proj
 	if m.ProjBias {
-		n += 2 * m.DInner
+		n = addSat(n, mulSat(2, m.DInner))
 	}
-	n += m.DInner * m.DConv
+	n = addSat(n, mulSat(m.DInner, m.DConv))
 	if m.ConvBias {
-		n += m.DInner
+		n = addSat(n, m.DInner)
 	}
-	n += m.DInner * (m.DTRank + 2*m.DState) // x_proj
-	n += m.DTRank*m.DInner + m.DInner       // dt_proj with bias
-	n += m.DInner * m.DState                // A_log
-	n += m.DInner                           // D
-	n += m.DInner * h                       // out_proj
+	n = addSatN(n,
+		mulSat(m.DInner, addSat(m.DTRank, mulSat(2, m.DState))), // x_proj
+		mulSat(m.DTRank, m.DInner), m.DInner,                    // dt_proj with bias
+		mulSat(m.DInner, m.DState), // A_log
+		m.DInner,                   // D
+		mulSat(m.DInner, h))        // out_proj
 	if m.ProjBias {
-		n += h
+		n = addSat(n, h)
 	}
 	if m.InnerNorms {
-		n += m.DTRank + 2*m.DState
+		n = addSatN(n, m.DTRank, mulSat(2, m.DState))
 	}
 	return n
 }
@@ -309,15 +312,15 @@ func (m Mamba) params(h int64) int64 {
 // (Qwen3-Next): q/k/v/z and b/a projections, a causal conv over q, k and v,
 // per-head decay and step, a gated norm and the output projection.
 func (l Linear) params(h int64) int64 {
-	keyDim := l.KHeads * l.KHeadDim
-	valDim := l.VHeads * l.VHeadDim
-	n := h * (2*keyDim + 2*valDim) // in_proj_qkvz
-	n += h * 2 * l.VHeads          // in_proj_ba
-	n += (2*keyDim + valDim) * l.ConvKernel
-	n += 2 * l.VHeads // dt_bias, A_log
-	n += l.VHeadDim   // gated RMSNorm
-	n += valDim * h   // out_proj
-	return n
+	keyDim := mulSat(l.KHeads, l.KHeadDim)
+	valDim := mulSat(l.VHeads, l.VHeadDim)
+	return addSatN(
+		mulSat(h, addSat(mulSat(2, keyDim), mulSat(2, valDim))), // in_proj_qkvz
+		mulSatN(h, 2, l.VHeads),                                 // in_proj_ba
+		mulSat(addSat(mulSat(2, keyDim), valDim), l.ConvKernel),
+		mulSat(2, l.VHeads), // dt_bias, A_log
+		l.VHeadDim,          // gated RMSNorm
+		mulSat(valDim, h))   // out_proj
 }
 
 // Params counts the image encoder's and projector's parameters: patch
@@ -329,13 +332,16 @@ func (v *VisionEncoder) Params() int64 {
 	if ch == 0 {
 		ch = 3
 	}
-	n := ch*v.PatchSize*v.PatchSize*h + h
+	n := addSat(mulSatN(ch, v.PatchSize, v.PatchSize, h), h)
 	if v.PatchSize > 0 {
 		side := v.ImageSize / v.PatchSize
-		n += side * side * h
+		n = addSat(n, mulSatN(side, side, h))
 	}
-	perLayer := 4*(h*h+h) + 2*(2*h) + (h*v.Intermediate + v.Intermediate) + (v.Intermediate*h + h)
-	n += v.Layers * perLayer
-	n += 2 * h
-	return n + v.ProjectorParams
+	perLayer := addSatN(
+		mulSat(4, addSat(mulSat(h, h), h)),                // q, k, v, o with biases
+		mulSatN(2, 2, h),                                  // two LayerNorms
+		addSat(mulSat(h, v.Intermediate), v.Intermediate), // fc1
+		addSat(mulSat(v.Intermediate, h), h))              // fc2
+	n = addSatN(n, mulSat(v.Layers, perLayer), mulSat(2, h))
+	return addSat(n, v.ProjectorParams)
 }

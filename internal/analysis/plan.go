@@ -129,7 +129,7 @@ func NewPlan(m *Model, s Scenario, f Fleet) (Plan, error) {
 		if s.Overhead != nil {
 			st.Reserves = s.Overhead.Reserves(m, f.CapacityBytes, st.WeightsBytes, f)
 		}
-		st.KVBudgetBytes = f.CapacityBytes - st.WeightsBytes - st.ActivationBytes - st.RuntimeBytes
+		st.KVBudgetBytes = subSat(f.CapacityBytes, addSatN(st.WeightsBytes, st.ActivationBytes, st.RuntimeBytes))
 		st.cost = m.seqCost(s.KV, f.TP, r[0], r[1])
 		p.Stages = append(p.Stages, st)
 	}
@@ -218,7 +218,7 @@ func (p Plan) Memory(context, batch int64) MemoryPerGPU {
 			ActivationBytes: s.ActivationBytes,
 			RuntimeBytes:    s.RuntimeBytes,
 		}
-		m.FreeBytes = s.CapacityBytes - addSat(addSat(m.WeightsBytes, m.KVBytes), addSat(m.ActivationBytes, m.RuntimeBytes))
+		m.FreeBytes = subSat(s.CapacityBytes, addSatN(m.WeightsBytes, m.KVBytes, m.ActivationBytes, m.RuntimeBytes))
 		if i == 0 || m.FreeBytes < worst.FreeBytes {
 			worst = m
 		}
