@@ -45,6 +45,7 @@ func parse(fs *pflag.FlagSet, synopsis string, args []string, stdout io.Writer) 
 
 type calcFlags struct {
 	model, specs, fleet, gpu string
+	family                   string
 	gpus, tp, pp             int64
 	gpuMemory                string
 	weightDType, kvDType     string
@@ -60,12 +61,13 @@ type calcFlags struct {
 	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm|sglang|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm|sglang|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
 	fs := newFlags("calc")
 	fs.StringVar(&f.model, "model", "", "model: a catalog name or slug, or a path to a spec or Hugging Face config.json")
+	fs.StringVar(&f.family, "family", "", "read a config.json as this model_type's family (one kvplot knows), whatever its own model_type says")
 	fs.StringVar(&f.specs, "specs", "specs", "spec directory (models/, accelerators.yaml, fleets.yaml, site.yaml)")
 	fs.StringVar(&f.fleet, "fleet", "", "a fleet from the catalog")
 	fs.StringVar(&f.gpu, "gpu", "", "an accelerator ID from the catalog (instead of --fleet)")
@@ -124,10 +126,15 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 
 // calcResult is calc's JSON answer. Bytes and counts are integers.
 type calcResult struct {
-	Model struct {
-		Name string `json:"name"`
-		Slug string `json:"slug"`
-		File string `json:"file"`
+	familyHow string // " (forced by --family)" in the text output
+	Model     struct {
+		Name   string `json:"name"`
+		Slug   string `json:"slug"`
+		File   string `json:"file"`
+		Family string `json:"family"`
+		// Assumptions are the family's config-class defaults kvplot used
+		// for fields the config leaves out ("field = value").
+		Assumptions []string `json:"assumptions"`
 	} `json:"model"`
 	Params struct {
 		Total     int64 `json:"total"`
@@ -216,10 +223,13 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	var m spec.Model
 	if isFile(f.model) {
 		var err error
-		if m, err = spec.LoadModel(f.model); err != nil {
+		if m, err = spec.LoadModelAs(f.model, f.family); err != nil {
 			return res, err
 		}
 	} else {
+		if f.family != "" {
+			return res, usagef("calc: --family applies to a config file given by path, not to catalog model %q", f.model)
+		}
 		var ok bool
 		if m, ok = cat.Model(f.model); !ok {
 			hint := ""
@@ -246,6 +256,10 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	arch := &m.Arch
 	p := arch.Params()
 	res.Model.Name, res.Model.Slug, res.Model.File = m.Name, m.Slug, m.File
+	res.Model.Family, res.Model.Assumptions = m.Family, append([]string{}, m.Notes...)
+	if f.family != "" {
+		res.familyHow = " (forced by --family)"
+	}
 	res.Params.Total, res.Params.Active, res.Params.Vision, res.Params.Published = p.Total, p.Active, p.Vision, m.ParamsPublished
 	res.WeightDType = sc.Weights.Default.Name
 	res.WeightsBytes = sc.Weights.Bytes(p.ByClass)
@@ -437,6 +451,12 @@ func writeCalc(w io.Writer, r calcResult) error {
 	gib := units.FormatGiB
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s)\n", r.Model.Name, r.Model.File)
+	if r.Model.Family != "" {
+		fmt.Fprintf(&b, "  family           %s%s\n", r.Model.Family, r.familyHow)
+	}
+	if len(r.Model.Assumptions) > 0 {
+		fmt.Fprintf(&b, "  defaults used    %s (absent from the config; the family's config-class values)\n", strings.Join(r.Model.Assumptions, ", "))
+	}
 	fmt.Fprintf(&b, "  parameters       %s total, %s active per token", units.Group(r.Params.Total), units.Group(r.Params.Active))
 	if r.Params.Vision > 0 {
 		fmt.Fprintf(&b, " (%s in the vision encoder)", units.Group(r.Params.Vision))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -133,5 +134,43 @@ func TestHelp(t *testing.T) {
 	_, errs, code = runKVPlot("build", "--outt", "x")
 	if want := "kvplot: build: unknown flag: --outt\nRun 'kvplot help' for usage.\n"; code != 2 || errs != want {
 		t.Errorf("build --outt: exit %d, stderr %q; want 2, %q", code, errs, want)
+	}
+}
+
+// TestUnknownFamilyRefusedOrForced: a config of a model_type kvplot has no
+// rules for is refused with exit 1, naming the field, the value and the way
+// out; --family reads it by a known family's rules and says so.
+func TestUnknownFamilyRefusedOrForced(t *testing.T) {
+	cfg := t.TempDir() + "/config.json"
+	data := `{"model_type": "llamalike", "vocab_size": 32000, "hidden_size": 4096, "num_hidden_layers": 32,
+	"num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336}`
+	if err := os.WriteFile(cfg, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runKVPlot("calc", "--model", cfg)
+	if code != 1 || out != "" {
+		t.Fatalf("unknown family: exit %d, stdout %q; want exit 1 and nothing printed", code, out)
+	}
+	for _, want := range []string{"config.json:1:16: model_type:", `"llamalike"`, "--family", "llama, "} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("refusal %q does not contain %q", errs, want)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(errs), "\n"); n != 0 {
+		t.Errorf("refusal is %d lines, want one: %q", n+1, errs)
+	}
+	out, errs, code = runKVPlot("calc", "--model", cfg, "--family", "llama")
+	if code != 0 {
+		t.Fatalf("--family llama: exit %d: %s", code, errs)
+	}
+	// This is Mistral 7B v0.1's shape: its published count is 7,241,732,096
+	// (https://huggingface.co/mistralai/Mistral-7B-v0.1).
+	for _, want := range []string{"family           llama (forced by --family)", "7,241,732,096 total", "tie_word_embeddings = false"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--family output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errs, code = runKVPlot("calc", "--model", cfg, "--family", "nosuch"); code != 1 || !strings.Contains(errs, `"nosuch" is not a family`) {
+		t.Errorf("--family nosuch: exit %d, %q; want exit 1 naming it", code, errs)
 	}
 }

@@ -8,79 +8,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// family holds what a Hugging Face model_type implies but its config.json
-// does not state: defaults taken from each architecture's modeling code.
-type family struct {
-	plainMLP      bool // two matrices (GPT-2, Falcon) instead of gated three
-	layerNorm     bool // LayerNorm with bias instead of RMSNorm
-	normsPerLayer int64
-	tied          bool // default of tie_word_embeddings
-	qkvBias       bool
-	outBias       bool
-	mlpBias       bool
-	qkNorm        bool
-	learnedPos    bool
-	sinks         bool
-	routerBias    bool
-	sharedGate    bool
-	outputGate    bool // gated full attention (Qwen3-Next)
-	mamba         bool // every layer a Mamba mixer, no MLP
-	defaultFFN4x  bool // intermediate defaults to 4 × hidden
-	// defaults are the config class's values for fields a config.json may
-	// leave out (transformers fills them in when it loads the config).
-	defaults map[string]int64
-	// newDecoder is Falcon's two-norm layout with grouped KV heads.
-	newDecoder bool
-}
-
-// families maps model_type to its defaults. A model_type not listed here is
-// read as a Llama-style decoder (gated MLP, RMSNorm, untied) from the fields
-// its config states.
-var families = map[string]family{
-	"llama":      {normsPerLayer: 2},
-	"mistral":    {normsPerLayer: 2},
-	"mixtral":    {normsPerLayer: 2},
-	"ministral":  {normsPerLayer: 2},
-	"qwen2":      {normsPerLayer: 2, qkvBias: true},
-	"qwen2_moe":  {normsPerLayer: 2, qkvBias: true, sharedGate: true},
-	"qwen3":      {normsPerLayer: 2, qkNorm: true},
-	"qwen3_moe":  {normsPerLayer: 2, qkNorm: true},
-	"qwen3_next": {normsPerLayer: 2, qkNorm: true, sharedGate: true, outputGate: true},
-	"gemma":      {normsPerLayer: 2, tied: true},
-	"gemma2":     {normsPerLayer: 4, tied: true},
-	"gemma3_text": {normsPerLayer: 4, tied: true, qkNorm: true, defaults: map[string]int64{
-		// transformers' Gemma3TextConfig defaults
-		"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
-		"num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131072,
-		"sliding_window": 4096, "sliding_window_pattern": 6,
-	}},
-	"deepseek_v2": {normsPerLayer: 2},
-	"deepseek_v3": {normsPerLayer: 2},
-	"kimi_k2":     {normsPerLayer: 2},
-	"gpt_oss":     {normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
-	"phi3":        {normsPerLayer: 2},
-	"granite":     {normsPerLayer: 2},
-	"olmo2":       {normsPerLayer: 2},
-	"glm4":        {normsPerLayer: 4, qkvBias: true},
-	"chatglm":     {normsPerLayer: 2},
-	"internlm2":   {normsPerLayer: 2},
-	"jamba":       {normsPerLayer: 2},
-	"falcon":      {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
-	// Falcon's original remote-code names: RefinedWebModel is the 7B layout,
-	// RefinedWeb the 40B/180B one (transformers maps it to new_decoder_architecture).
-	"RefinedWebModel": {plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true},
-	"RefinedWeb":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, defaultFFN4x: true, newDecoder: true},
-	"gpt2":            {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
-	"gpt_neox":        {plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
-	"opt":             {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
-	"starcoder2":      {plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
-	"falcon_mamba":    {normsPerLayer: 1, tied: true, mamba: true},
-	"mamba":           {normsPerLayer: 1, tied: true, mamba: true},
-	"phi":             {plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true},
-	"mistral3_text":   {normsPerLayer: 2},
-	"nemotron_h":      {normsPerLayer: 1, plainMLP: true},
-}
-
 // hfFields lists every config field kvplot reads, under all aliases, plus
 // kvplot's own extras. A native spec's architecture block may use only these.
 var hfFields = []string{
@@ -111,9 +38,9 @@ var hfFields = []string{
 }
 
 // interpretHF reads a Hugging Face config (or a native architecture block,
-// when strict) into a model. prefix is the field path of o ("architecture."
-// for native specs).
-func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
+// when strict) into a model. forced names a family to read the config as
+// (--family, or a native spec's family key), "" to go by its model_type.
+func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, bool) {
 	before := len(f.problems)
 	if strict {
 		o.strict(hfFields...)
@@ -121,6 +48,10 @@ func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
 		o.checkMisspelt()
 	}
 	if !interpretable(f, o) {
+		return analysis.Model{}, false
+	}
+	fam, ok := familyOf(f, o, strict, forced)
+	if !ok {
 		return analysis.Model{}, false
 	}
 	if tc, ok := o.vals["text_config"]; ok && tc.Kind == yaml.MappingNode {
@@ -131,17 +62,78 @@ func interpretHF(f *file, o *obj, strict bool) (analysis.Model, bool) {
 		if !interpretable(f, text) {
 			return analysis.Model{}, false
 		}
-		m, ok := interpretText(f, text)
+		tfam := fam
+		if fam.text != "" {
+			tfam, _ = lookupFamily(fam.text)
+		}
+		if mt, ok := text.str("model_type"); ok && forced == "" {
+			if tf, ok := lookupFamily(mt); ok && tf.refused == "" {
+				tfam = tf
+			} else if !ok {
+				f.errorf(text.vals["model_type"], text.prefix+"model_type", "%q is not a family kvplot knows (it reads %s)", mt, familyList())
+				return analysis.Model{}, false
+			}
+		}
+		m, ok := interpretText(f, text, tfam)
 		if ok {
 			if vc, has := o.vals["vision_config"]; has && vc.Kind == yaml.MappingNode {
-				mt, _ := o.str("model_type")
-				m.Vision = interpretVision(f, f.object(vc, o.prefix+"vision_config."), mt, m.Hidden)
+				m.Vision = interpretVision(f, f.object(vc, o.prefix+"vision_config."), fam.name, m.Hidden)
 			}
 		}
 		return m, ok && len(f.problems) == before
 	}
-	m, ok := interpretText(f, o)
+	m, ok := interpretText(f, o, fam)
 	return m, ok && len(f.problems) == before
+}
+
+// nativeFamily is the layout of a native architecture block that names no
+// model_type: a Llama-style decoder (gated MLP, RMSNorm, two norms per
+// layer, untied) unless mlp_kind, norm_type and the other fields say otherwise.
+var nativeFamily = family{name: "", normsPerLayer: 2}
+
+// familyOf finds the family a config is read as: the forced one, else its
+// model_type, else its architectures. A raw config of no known family is
+// refused: kvplot does not guess an architecture from hidden_size and
+// num_hidden_layers.
+func familyOf(f *file, o *obj, strict bool, forced string) (*family, bool) {
+	way := "state the architecture in a native spec (architecture: with mlp_kind, norm_type and the other fields) or read it as a known family with --family NAME (a spec's family: key)"
+	if forced != "" {
+		fam, ok := lookupFamily(forced)
+		if !ok || fam.refused != "" {
+			f.errorf(o.n, "family", "%q is not a family kvplot reads (it reads %s)", forced, familyList())
+			return nil, false
+		}
+		return fam, true
+	}
+	mt, hasType := o.str("model_type")
+	if hasType {
+		fam, ok := lookupFamily(mt)
+		if !ok && strict {
+			f.errorf(o.vals["model_type"], o.prefix+"model_type", "%q is not a family kvplot knows (it reads %s); leave model_type out to describe the architecture with kvplot's own fields", mt, familyList())
+			return nil, false
+		}
+		if !ok {
+			f.errorf(o.vals["model_type"], o.prefix+"model_type", "%q is not a family kvplot knows: it reads %s; %s", mt, familyList(), way)
+			return nil, false
+		}
+		if fam.refused != "" {
+			f.errorf(o.vals["model_type"], o.prefix+"model_type", "kvplot cannot size %q yet: %s; %s", mt, fam.refused, way)
+			return nil, false
+		}
+		return fam, true
+	}
+	if v, ok := o.vals["architectures"]; ok && v.Kind == yaml.SequenceNode {
+		for _, e := range v.Content {
+			if fam, ok := architectureIndex[e.Value]; ok && fam.refused == "" {
+				return fam, true
+			}
+		}
+	}
+	if strict {
+		return &nativeFamily, true
+	}
+	f.errorf(o.n, o.prefix+"model_type", "missing: a config.json needs a model_type (or architectures) of a family kvplot knows to be read exactly; %s", way)
+	return nil, false
 }
 
 // coreFields are the fields every model needs, in the words of a message.
@@ -182,7 +174,7 @@ func interpretable(f *file, o *obj) bool {
 		f.errorf(o.vals["_class_name"], o.prefix+"_class_name", "kvplot cannot interpret %q (a diffusers config): it reads decoder-only language models and needs %s", cls, coreFields)
 		return false
 	}
-	if families[mt].defaults == nil && o.firstPresent("text_config") == "" && o.firstPresent(
+	if fam, ok := lookupFamily(mt); !(ok && fam.defaults != nil) && o.firstPresent("text_config") == "" && o.firstPresent(
 		"vocab_size", "padded_vocab_size", "n_vocab", "hidden_size", "n_embd", "d_model",
 		"num_hidden_layers", "n_layer", "num_layers", "n_layers") == "" {
 		what := "the file"
@@ -216,12 +208,9 @@ func (o *obj) checkMisspelt() {
 	}
 }
 
-func interpretText(f *file, o *obj) (analysis.Model, bool) {
-	mt, _ := o.str("model_type")
-	fam, known := families[mt]
-	if !known {
-		fam = family{normsPerLayer: 2}
-	}
+func interpretText(f *file, o *obj, famp *family) (analysis.Model, bool) {
+	fam := *famp
+	mt := fam.name
 	if k, ok := o.str("mlp_kind"); ok {
 		switch k {
 		case "gated":
@@ -269,6 +258,8 @@ func interpretText(f *file, o *obj) (analysis.Model, bool) {
 	m.TiedEmbedding = fam.tied
 	if t, ok := o.boolean("tie_word_embeddings"); ok {
 		m.TiedEmbedding = t
+	} else if fam.name != "" && o.firstPresent("tie_word_embeddings") == "" {
+		f.note("%stie_word_embeddings = %t", o.prefix, fam.tied)
 	}
 	if fam.learnedPos {
 		m.PositionEmbeddings = m.MaxContext

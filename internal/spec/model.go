@@ -26,13 +26,18 @@ type Model struct {
 	// ParamsPublished is the maker's official parameter count, 0 if none.
 	ParamsPublished int64
 	ParamsSource    string
-	Weights         analysis.WeightScheme
-	Arch            analysis.Model
-	namePos         position
+	// Family is the model_type whose rules read the config ("" for a native
+	// architecture without one); Notes say what kvplot assumed while reading
+	// it: the config-class defaults used for fields the config leaves out.
+	Family  string
+	Notes   []string
+	Weights analysis.WeightScheme
+	Arch    analysis.Model
+	namePos position
 }
 
 // modelFields are the top-level fields of a native model spec.
-var modelFields = []string{"name", "description", "source", "config", "architecture", "params_published", "params_source", "weights"}
+var modelFields = []string{"name", "description", "source", "config", "family", "architecture", "params_published", "params_source", "weights"}
 
 var weightFields = []string{"dtype", "group_size", "scale_bits", "keep_16bit", "overrides"}
 
@@ -59,8 +64,14 @@ const MaxParams = int64(1) << 50
 // user gave it (for messages and relative config references); readFile
 // reads a referenced config.
 func ParseModel(pathGiven string, data []byte, readFile func(string) ([]byte, error)) (Model, error) {
+	return ParseModelAs(pathGiven, data, readFile, "")
+}
+
+// ParseModelAs is ParseModel with a forced family: a raw config.json is read
+// by the rules of that model_type whatever its own says ("" for none).
+func ParseModelAs(pathGiven string, data []byte, readFile func(string) ([]byte, error), family string) (Model, error) {
 	f := &file{path: pathGiven}
-	m := parseModel(f, data, readFile)
+	m := parseModel(f, data, readFile, family)
 	if len(f.problems) > 0 {
 		sortProblems(f.problems)
 		return m, f.problems
@@ -69,12 +80,15 @@ func ParseModel(pathGiven string, data []byte, readFile func(string) ([]byte, er
 }
 
 // LoadModel reads a model spec file.
-func LoadModel(p string) (Model, error) {
+func LoadModel(p string) (Model, error) { return LoadModelAs(p, "") }
+
+// LoadModelAs reads a model spec file, forcing a family as ParseModelAs does.
+func LoadModelAs(p, family string) (Model, error) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return Model{}, Problems{{Path: p, Message: readError(err)}}
 	}
-	return ParseModel(p, data, os.ReadFile)
+	return ParseModelAs(p, data, os.ReadFile, family)
 }
 
 func readError(err error) string {
@@ -101,7 +115,13 @@ func slugOf(p string) string {
 	return base
 }
 
-func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Model {
+func parseModel(f *file, data []byte, readFile func(string) ([]byte, error), forced string) Model {
+	m := parseModelFields(f, data, readFile, forced)
+	m.Notes = f.notes
+	return m
+}
+
+func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error), forced string) Model {
 	m := Model{Slug: slugOf(f.path), File: f.path}
 	m.Weights = analysis.WeightScheme{Default: mustDType("bf16")}
 	root := f.parse(data)
@@ -124,10 +144,11 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 				m.Weights.Default = d
 			}
 		}
-		a, ok := interpretHF(f, o, false)
+		a, ok := interpretHF(f, o, false, forced)
 		if ok {
 			a.Name = m.Name
 			m.Arch = a
+			m.Family = familyName(o, forced)
 		}
 		return m
 	}
@@ -150,6 +171,13 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 	if ps, ok := o.str("params_source"); ok {
 		m.ParamsSource = ps
 	}
+	if fam, ok := o.str("family"); ok && forced == "" {
+		if IsFamily(fam) {
+			forced = fam
+		} else {
+			f.errorf(o.vals["family"], "family", "%q is not a family kvplot reads (it reads %s)", fam, familyList())
+		}
+	}
 	if w, ok := o.vals["weights"]; ok {
 		m.Weights = parseWeights(f, f.object(w, "weights."))
 	}
@@ -170,8 +198,10 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 	case hasCfg && strings.TrimSpace(cfg) == "":
 		f.errorf(o.vals["config"], "config", "must not be empty: give the path of a Hugging Face config.json")
 	case hasArch:
-		if a, ok := interpretHF(f, f.object(arch, "architecture."), true); ok {
+		ao := f.object(arch, "architecture.")
+		if a, ok := interpretHF(f, ao, true, forced); ok {
 			m.Arch = a
+			m.Family = familyName(ao, forced)
 		}
 	case hasCfg:
 		ref := cfg
@@ -189,12 +219,14 @@ func parseModel(f *file, data []byte, readFile func(string) ([]byte, error)) Mod
 		if croot != nil {
 			co := cf.object(croot, "")
 			if croot.Kind == yaml.MappingNode {
-				if a, ok := interpretHF(cf, co, false); ok {
+				if a, ok := interpretHF(cf, co, false, forced); ok {
 					m.Arch = a
+					m.Family = familyName(co, forced)
 				}
 			}
 		}
 		f.problems = append(f.problems, cf.problems...)
+		f.notes = append(f.notes, cf.notes...)
 	}
 	m.Arch.Name = m.Name
 	field := "architecture"
@@ -302,4 +334,22 @@ func checkURL(f *file, n *yaml.Node, field, s string) bool {
 		return false
 	}
 	return true
+}
+
+// familyName is the family a config was read as.
+func familyName(o *obj, forced string) string {
+	if forced != "" {
+		return forced
+	}
+	if mt, ok := o.str("model_type"); ok {
+		return mt
+	}
+	if v, ok := o.vals["architectures"]; ok && v.Kind == yaml.SequenceNode {
+		for _, e := range v.Content {
+			if fam, ok := architectureIndex[e.Value]; ok {
+				return fam.name
+			}
+		}
+	}
+	return ""
 }

@@ -83,6 +83,20 @@ func sortProblems(ps Problems) {
 type file struct {
 	path     string
 	problems Problems
+	// notes list the config-class defaults kvplot used for fields a config
+	// leaves out, as "field = value".
+	notes []string
+}
+
+// note records an assumption, once.
+func (f *file) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	for _, have := range f.notes {
+		if have == n {
+			return
+		}
+	}
+	f.notes = append(f.notes, n)
 }
 
 func (f *file) errorf(n *yaml.Node, field, format string, args ...any) {
@@ -500,7 +514,10 @@ const maxCount = int64(1) << 40
 func (o *obj) integer(lo, hi int64, names ...string) (int64, bool) {
 	name, v := o.field(names...)
 	if v == nil {
-		if d, ok := o.defaults[names[0]]; ok {
+		// A config class default answers only for an absent key: an explicit
+		// null (Mistral's "sliding_window": null) means none.
+		if d, ok := o.defaults[names[0]]; ok && o.firstPresent(names...) == "" {
+			o.f.note("%s%s = %d", o.prefix, names[0], d)
 			return d, true
 		}
 		return 0, false

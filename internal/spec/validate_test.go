@@ -49,12 +49,12 @@ func TestAccepted(t *testing.T) {
 		name, file, text string
 	}{
 		{"JSON indented with tabs", "m.json", "{\n\t\"model_type\": \"llama\",\n\t\"vocab_size\": 1000,\n\t\"hidden_size\": 512,\n\t\"num_hidden_layers\": 4,\n\t\"num_attention_heads\": 8,\n\t\"intermediate_size\": 1024\n}\n"},
-		{"JSON with a byte-order mark", "m.json", "\xef\xbb\xbf{\"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024}"},
-		{"Python NaN in a field kvplot does not read", "m.json", "{\"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024, \"rope_theta\": NaN, \"x\": -Infinity, \"s\": \"NaN\"}"},
+		{"JSON with a byte-order mark", "m.json", "\xef\xbb\xbf{\"model_type\": \"llama\", \"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024}"},
+		{"Python NaN in a field kvplot does not read", "m.json", "{\"model_type\": \"llama\", \"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024, \"rope_theta\": NaN, \"x\": -Infinity, \"s\": \"NaN\"}"},
 		{"YAML anchors and aliases", "m.yaml", "name: Tiny\narchitecture:\n  vocab_size: 1000\n  hidden_size: &h 512\n  num_hidden_layers: 4\n  num_attention_heads: 8\n  intermediate_size: *h\n"},
 		{"a trailing document marker", "m.yaml", tiny + "---\n"},
 		{"YAML in flow style", "m.yaml", "{name: Tiny, architecture: {vocab_size: 1000, hidden_size: 512, num_hidden_layers: 4, num_attention_heads: 8, intermediate_size: 1024}}\n"},
-		{"JSON in a file without extension", "config", "{\"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024}"},
+		{"JSON in a file without extension", "config", "{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 1000, \"hidden_size\": 512, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 1024}"},
 		{"window larger than the model's context", "m.yaml", tiny + "  max_position_embeddings: 4096\n  sliding_window: 131072\n"},
 		{"head_dim × heads unlike hidden_size (Qwen3)", "m.yaml", tiny + "  head_dim: 128\n"},
 		{"counts at the limit", "m.yaml", strings.Replace(strings.Replace(tiny, "1000", "1099511627776", 1), "512", "256", 1)},

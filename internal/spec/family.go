@@ -1,0 +1,156 @@
+package spec
+
+import (
+	"sort"
+	"strings"
+)
+
+// family holds what a Hugging Face model_type implies but its config.json
+// does not state: the layout and defaults of the architecture's config
+// class and modeling code. transformers writes a config.json with only the
+// values that differ from the class defaults, so an absent key means the
+// default of that family's class, not a universal one.
+type family struct {
+	// name is the model_type; architectures are the class names that
+	// identify the family when a config has no model_type.
+	name          string
+	architectures []string
+	// text names the family whose rules read a nested text_config when it
+	// has no model_type of its own (multimodal wrappers).
+	text string
+	// vision names the vision tower of a multimodal wrapper (see visionTowers).
+	vision string
+	// refused, when set, says why kvplot does not size this family yet: a
+	// config of it is refused with this reason instead of guessed.
+	refused string
+
+	plainMLP      bool // two matrices (GPT-2, Falcon) instead of gated three
+	layerNorm     bool // LayerNorm with bias instead of RMSNorm
+	normNoBias    bool // LayerNorm without a bias (Cohere, DBRX)
+	normsPerLayer int64
+	tied          bool // default of tie_word_embeddings
+	qkvBias       bool
+	outBias       bool
+	mlpBias       bool
+	qkNorm        bool // per-head RMSNorm on q and k (head_dim wide)
+	qkNormFull    bool // RMSNorm over the whole q and k projections (OLMo 2)
+	lmHeadBias    bool // the output projection has a bias (Phi-2)
+	learnedPos    bool
+	sinks         bool
+	routerBias    bool
+	sharedGate    bool
+	outputGate    bool // gated full attention (Qwen3-Next)
+	mamba         bool // every layer a Mamba mixer, no MLP
+	defaultFFN4x  bool // intermediate defaults to 4 × hidden
+	// newDecoder is Falcon's two-norm layout with grouped KV heads.
+	newDecoder bool
+	// defaults are the config class's values for whole-number fields a
+	// config.json may leave out (transformers fills them in when it loads
+	// the config).
+	defaults map[string]int64
+	// mtp names the field counting multi-token-prediction layers the
+	// checkpoint carries but inference does not load; they are not counted.
+	mtp string
+}
+
+// families is kvplot's table of model families, one entry per model_type.
+// A raw config.json is read only when its model_type (or architectures) is
+// here; every entry is tested against a real published config.
+var families = []family{
+	{name: "llama", architectures: []string{"LlamaForCausalLM"}, normsPerLayer: 2},
+	{name: "mistral", architectures: []string{"MistralForCausalLM"}, normsPerLayer: 2,
+		// MistralConfig defaults sliding_window to 4096: a config without the key
+		// slides; Mistral 7B v0.2+ write "sliding_window": null to turn it off.
+		defaults: map[string]int64{"sliding_window": 4096}},
+	{name: "ministral", architectures: []string{"MinistralForCausalLM"}, normsPerLayer: 2},
+	{name: "mixtral", architectures: []string{"MixtralForCausalLM"}, normsPerLayer: 2},
+	{name: "qwen2", architectures: []string{"Qwen2ForCausalLM"}, normsPerLayer: 2, qkvBias: true},
+	{name: "qwen2_moe", architectures: []string{"Qwen2MoeForCausalLM"}, normsPerLayer: 2, qkvBias: true, sharedGate: true},
+	{name: "qwen3", architectures: []string{"Qwen3ForCausalLM"}, normsPerLayer: 2, qkNorm: true},
+	{name: "qwen3_moe", architectures: []string{"Qwen3MoeForCausalLM"}, normsPerLayer: 2, qkNorm: true},
+	{name: "qwen3_next", architectures: []string{"Qwen3NextForCausalLM"}, normsPerLayer: 2, qkNorm: true, sharedGate: true, outputGate: true, mtp: "num_nextn_predict_layers"},
+	{name: "gemma", architectures: []string{"GemmaForCausalLM"}, normsPerLayer: 2, tied: true,
+		defaults: map[string]int64{"head_dim": 256}},
+	{name: "gemma2", architectures: []string{"Gemma2ForCausalLM"}, normsPerLayer: 4, tied: true},
+	{name: "gemma3_text", architectures: []string{"Gemma3ForCausalLM"}, normsPerLayer: 4, tied: true, qkNorm: true, defaults: map[string]int64{
+		// transformers' Gemma3TextConfig defaults
+		"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+		"num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131072,
+		"sliding_window": 4096, "sliding_window_pattern": 6,
+	}},
+	{name: "gemma3", architectures: []string{"Gemma3ForConditionalGeneration"}, text: "gemma3_text", vision: "siglip", tied: true},
+	{name: "deepseek_v2", architectures: []string{"DeepseekV2ForCausalLM"}, normsPerLayer: 2},
+	{name: "deepseek_v3", architectures: []string{"DeepseekV3ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
+	{name: "kimi_k2", architectures: []string{"KimiK2ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
+	{name: "gpt_oss", architectures: []string{"GptOssForCausalLM"}, normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
+	{name: "phi3", architectures: []string{"Phi3ForCausalLM"}, normsPerLayer: 2},
+	{name: "phi", architectures: []string{"PhiForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true, lmHeadBias: true},
+	{name: "granite", architectures: []string{"GraniteForCausalLM"}, normsPerLayer: 2},
+	{name: "olmo2", architectures: []string{"Olmo2ForCausalLM"}, normsPerLayer: 2, qkNormFull: true},
+	{name: "glm4", architectures: []string{"Glm4ForCausalLM"}, normsPerLayer: 4, qkvBias: true},
+	{name: "chatglm", architectures: []string{"ChatGLMModel", "ChatGLMForConditionalGeneration"}, normsPerLayer: 2},
+	{name: "internlm2", architectures: []string{"InternLM2ForCausalLM"}, normsPerLayer: 2},
+	{name: "jamba", architectures: []string{"JambaForCausalLM"}, normsPerLayer: 2},
+	{name: "falcon", architectures: []string{"FalconForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true,
+		defaults: map[string]int64{"max_position_embeddings": 2048}},
+	// Falcon's original remote-code names: RefinedWebModel is the 7B layout,
+	// RefinedWeb the 40B/180B one (transformers maps it to new_decoder_architecture).
+	{name: "RefinedWebModel", architectures: []string{"RWForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, tied: true, defaultFFN4x: true,
+		defaults: map[string]int64{"max_position_embeddings": 2048}},
+	{name: "RefinedWeb", plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, defaultFFN4x: true, newDecoder: true,
+		defaults: map[string]int64{"max_position_embeddings": 2048}},
+	{name: "gpt2", architectures: []string{"GPT2LMHeadModel"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
+	{name: "gpt_neox", architectures: []string{"GPTNeoXForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
+	{name: "opt", architectures: []string{"OPTForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
+	{name: "starcoder2", architectures: []string{"Starcoder2ForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
+	{name: "falcon_mamba", architectures: []string{"FalconMambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
+	{name: "mamba", architectures: []string{"MambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
+	{name: "mistral3_text", normsPerLayer: 2},
+	{name: "nemotron_h", architectures: []string{"NemotronHForCausalLM"}, normsPerLayer: 1, plainMLP: true, mtp: "num_nextn_predict_layers"},
+}
+
+// familyIndex maps model_type and architecture class names to their entry.
+var familyIndex, architectureIndex = func() (map[string]*family, map[string]*family) {
+	byType, byArch := map[string]*family{}, map[string]*family{}
+	for i := range families {
+		f := &families[i]
+		if _, dup := byType[f.name]; dup {
+			panic("spec: family listed twice: " + f.name)
+		}
+		byType[f.name] = f
+		for _, a := range f.architectures {
+			byArch[a] = f
+		}
+	}
+	return byType, byArch
+}()
+
+// lookupFamily returns the family of a model_type.
+func lookupFamily(modelType string) (*family, bool) {
+	f, ok := familyIndex[modelType]
+	return f, ok
+}
+
+// FamilyNames lists the model_types kvplot reads (refused ones excluded), sorted.
+func FamilyNames() []string {
+	var out []string
+	for _, f := range families {
+		if f.refused == "" {
+			out = append(out, f.name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsFamily reports whether name is a model_type kvplot reads.
+func IsFamily(name string) bool {
+	f, ok := lookupFamily(name)
+	return ok && f.refused == ""
+}
+
+// familyList is the supported families for a message, shortened.
+func familyList() string {
+	names := FamilyNames()
+	return strings.Join(names, ", ")
+}
