@@ -208,18 +208,18 @@ func forwardPeakBytes(m *analysis.Model, from, to int, tokens, tp, elem int64) i
 		switch l.Kind {
 		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
 			a := l.Attn
-			mixer = (a.Heads*a.HeadDim + 2*a.KVHeads*a.HeadDim + a.Heads*a.VHeadDim) / tp
+			mixer = divSat(addSatN(mulSat(a.Heads, a.HeadDim), mulSatN(2, a.KVHeads, a.HeadDim), mulSat(a.Heads, a.VHeadDim)), tp)
 		case analysis.MLAAttention:
 			a := l.MLA
-			mixer = a.KVLoraRank + a.QKRopeHeadDim +
-				a.Heads*(2*(a.QKNopeHeadDim+a.QKRopeHeadDim)+a.QKNopeHeadDim+2*a.VHeadDim)/tp
+			perHead := addSatN(mulSat(2, addSat(a.QKNopeHeadDim, a.QKRopeHeadDim)), a.QKNopeHeadDim, mulSat(2, a.VHeadDim))
+			mixer = addSatN(a.KVLoraRank, a.QKRopeHeadDim, divSat(mulSat(a.Heads, perHead), tp))
 		case analysis.MambaMixer:
 			mb := l.Mamba
-			mixer = (2*mb.DInner + 2*mb.NGroups*mb.DState + mb.NHeads + mb.DInner) / tp
+			mixer = divSat(addSatN(mulSat(2, mb.DInner), mulSatN(2, mb.NGroups, mb.DState), mb.NHeads, mb.DInner), tp)
 		case analysis.LinearAttention:
 			la := l.Linear
-			key, val := la.KHeads*la.KHeadDim, la.VHeads*la.VHeadDim
-			mixer = (2*key + 2*val + 2*la.VHeads + val) / tp
+			key, val := mulSat(la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)
+			mixer = divSat(addSatN(mulSat(2, key), mulSat(2, val), mulSat(2, la.VHeads), val), tp)
 		}
 		f := l.FFN
 		var ffn int64
@@ -228,19 +228,19 @@ func forwardPeakBytes(m *analysis.Model, from, to int, tokens, tp, elem int64) i
 			if f.Gated {
 				mats = 3
 			}
-			ffn = mats * f.Intermediate / tp
+			ffn = divSat(mulSat(mats, f.Intermediate), tp)
 		}
 		if f.Experts > 0 {
-			per := f.TopK * (3*f.ExpertIntermediate/tp + h)
-			per += f.Experts
+			per := mulSat(f.TopK, addSat(divSat(mulSat(3, f.ExpertIntermediate), tp), h))
+			per = addSat(per, f.Experts)
 			if f.SharedExperts > 0 {
-				per += 3 * f.SharedExperts * f.SharedIntermediate / tp
+				per = addSat(per, divSat(mulSatN(3, f.SharedExperts, f.SharedIntermediate), tp))
 			}
-			ffn += per
+			ffn = addSat(ffn, per)
 		}
 		widest = max(widest, mixer, ffn)
 	}
-	return mulSat(mulSat(tokens, elem), 2*h+widest)
+	return mulSatN(tokens, elem, addSat(mulSat(2, h), widest))
 }
 
 // samplerPeakBytes estimates the profile run's sampling step: the last
@@ -279,7 +279,7 @@ func (p Simple) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 	e := EngineEstimate{Engine: "simple", CapacityBytes: f.CapacityBytes, BlockSize: 1}
 	b := plan.Binding()
 	e.WeightsBytes, e.ActivationBytes, e.NonTorchBytes = b.WeightsBytes, b.ActivationBytes, b.RuntimeBytes
-	e.BudgetBytes = f.CapacityBytes - b.RuntimeBytes
+	e.BudgetBytes = subSat(f.CapacityBytes, b.RuntimeBytes)
 	e.AvailableKVBytes = b.KVBudgetBytes
 	e.KVCacheTokens = math.MaxInt64
 	for _, st := range plan.Stages {

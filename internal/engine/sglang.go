@@ -207,7 +207,7 @@ func sglangPoolsOf(m *analysis.Model, kv analysis.DType, tp int64, from, to int)
 		p.cellBytes = addSat(p.cellBytes, perToken)
 		if p.kvHeads == 0 && p.latentDim == 0 {
 			if l.Kind == analysis.MLAAttention {
-				p.mla, p.latentDim = true, l.MLA.KVLoraRank+l.MLA.QKRopeHeadDim
+				p.mla, p.latentDim = true, addSat(l.MLA.KVLoraRank, l.MLA.QKRopeHeadDim)
 			} else {
 				p.kvHeads, p.headDim = analysis.KVHeadsPerRank(l.Attn.KVHeads, tp), l.Attn.HeadDim
 			}
@@ -224,12 +224,12 @@ func stateConvBytes(l *analysis.Layer, kv analysis.DType, tp int64) int64 {
 		mb := l.Mamba
 		convDim := mb.DInner
 		if mb.Version == 2 {
-			convDim += 2 * mb.NGroups * mb.DState
+			convDim = addSat(convDim, mulSatN(2, mb.NGroups, mb.DState))
 		}
 		return ceilDiv(s.Bytes(mulSat(convDim, mb.DConv-1)), tp)
 	case analysis.LinearAttention:
 		la := l.Linear
-		return ceilDiv(s.Bytes(mulSat(2*la.KHeads*la.KHeadDim+la.VHeads*la.VHeadDim, la.ConvKernel-1)), tp)
+		return ceilDiv(s.Bytes(mulSat(addSat(mulSatN(2, la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)), la.ConvKernel-1)), tp)
 	}
 	return 0
 }
@@ -253,9 +253,9 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 	// pre: free memory before loading, the least over all GPUs.
 	pre := p.AvailableBeforeLoadBytes
 	if pre <= 0 {
-		pre = f.CapacityBytes - p.CUDAContextBytes
+		pre = subSat(f.CapacityBytes, p.CUDAContextBytes)
 		if f.TP*f.PP > 1 {
-			pre -= p.NCCLBytes
+			pre = subSat(pre, p.NCCLBytes)
 		}
 	}
 	e.NonTorchBytes = f.CapacityBytes - pre
@@ -272,7 +272,7 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 		st.weights = stageWeights(m, s.Weights, f.TP, r[0], r[1], k == 0, k == int(f.PP)-1)
 		post := p.AvailableAfterLoadBytes
 		if post <= 0 {
-			post = pre - st.weights
+			post = subSat(pre, st.weights)
 		}
 		rest := float64(post) - float64(pre)*(1-p.MemFractionStatic)
 		if st.pools.stateBytes > 0 {

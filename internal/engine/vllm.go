@@ -180,9 +180,9 @@ type vllmLayerSpec struct {
 func (s vllmLayerSpec) blocksFor(maxModelLen, maxNumBatchedTokens int64) int64 {
 	switch s.kind {
 	case vllmSliding:
-		return ceilDiv(min(s.window-1+maxNumBatchedTokens, maxModelLen), s.blockSize) + 1
+		return addSat(ceilDiv(min(addSat(s.window-1, maxNumBatchedTokens), maxModelLen), s.blockSize), 1)
 	case vllmChunked:
-		return ceilDiv(min(s.window+maxNumBatchedTokens, maxModelLen), s.blockSize)
+		return ceilDiv(min(addSat(s.window, maxNumBatchedTokens), maxModelLen), s.blockSize)
 	case vllmState:
 		return 1
 	}
@@ -220,7 +220,7 @@ func (p VLLM) vllmLayerSpecs(m *analysis.Model, kv analysis.DType, tp int64) map
 		switch l.Kind {
 		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
 			a := l.Attn
-			perToken := mulSat(analysis.KVHeadsPerRank(a.KVHeads, tp), kv.Bytes(a.HeadDim)+kv.Bytes(a.VHeadDim))
+			perToken := mulSat(analysis.KVHeadsPerRank(a.KVHeads, tp), addSat(kv.Bytes(a.HeadDim), kv.Bytes(a.VHeadDim)))
 			s.page = mulSat(perToken, p.BlockSize)
 			switch {
 			case l.Kind == analysis.SlidingAttention && !p.DisableHybridKVCacheManager:
@@ -234,7 +234,7 @@ func (p VLLM) vllmLayerSpecs(m *analysis.Model, kv analysis.DType, tp int64) map
 		case analysis.MLAAttention:
 			// One latent of kv_lora_rank + rope dims, as one "head", no V;
 			// replicated on every rank.
-			perToken := kv.Bytes(l.MLA.KVLoraRank + l.MLA.QKRopeHeadDim)
+			perToken := kv.Bytes(addSat(l.MLA.KVLoraRank, l.MLA.QKRopeHeadDim))
 			s.page = mulSat(perToken, p.BlockSize)
 			if attnTokenBytes == 0 {
 				attnTokenBytes = perToken
@@ -258,13 +258,13 @@ func (p VLLM) vllmLayerSpecs(m *analysis.Model, kv analysis.DType, tp int64) map
 		// multiple of the kernel alignment whose page holds a Mamba state,
 		// and Mamba pages are padded to that attention page.
 		a := vllmKernelBlockAlignment
-		block := max(p.BlockSize, int64(a)*ceilDiv(statePage, int64(a)*attnTokenBytes))
+		block := max(p.BlockSize, mulSat(int64(a), ceilDiv(statePage, mulSat(int64(a), attnTokenBytes))))
 		page := mulSat(block, attnTokenBytes)
 		for i, s := range specs {
 			if s.kind == vllmState {
 				s.page = page
 			} else {
-				s.page = s.page / s.blockSize * block
+				s.page = mulSat(divSat(s.page, s.blockSize), block)
 				s.blockSize = block
 			}
 			specs[i] = s
@@ -319,7 +319,7 @@ func vllmGroups(specs map[int]vllmLayerSpec, nLayers int) ([]vllmGroupSpec, erro
 			if maxPage%s.page != 0 {
 				return nil, errUnifyPages
 			}
-			s.blockSize *= maxPage / s.page
+			s.blockSize = mulSat(s.blockSize, divSat(maxPage, s.page))
 			s.page = maxPage
 		}
 		unified[i] = s
