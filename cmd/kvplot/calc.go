@@ -61,7 +61,7 @@ type calcFlags struct {
 	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm|sglang|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
@@ -80,7 +80,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.batch, "batch", 1, "concurrent sequences")
 	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
-	fs.StringVar(&f.engine, "engine", "simple", "serving engine to emulate: vllm, sglang or simple (kvplot's explicit reserves)")
+	fs.StringVar(&f.engine, "engine", "simple", "serving engine to emulate: "+strings.Join(engine.ProfileNames(), ", ")+" (vllm and sglang are their newest modelled versions; simple is kvplot's explicit reserves)")
 	fs.Float64Var(&f.gpuMemUtilization, "gpu-memory-utilization", 0, "vllm: share of GPU memory the engine may use (default 0.9); sglang: mem_fraction_static (default: its heuristic)")
 	fs.Int64Var(&f.maxNumBatchedTokens, "max-num-batched-tokens", 0, "vllm: tokens of the profiling forward pass (default 2048 on A100 and GPUs under 70 GiB, else 8192); sglang: chunked prefill size")
 	fs.Int64Var(&f.blockSize, "block-size", 0, "tokens per KV-cache page (default vllm 16, sglang 1)")
@@ -165,20 +165,35 @@ type calcResult struct {
 // calcEngine is an engine profile's startup prediction (--engine vllm or
 // sglang), per GPU of the binding pipeline stage.
 type calcEngine struct {
-	Name                string   `json:"name"`
-	MaxModelLen         int64    `json:"max_model_len"`
-	BlockSize           int64    `json:"block_size"`
-	BudgetBytes         int64    `json:"budget_bytes"`
-	WeightsBytes        int64    `json:"weights_bytes"`
-	ActivationBytes     int64    `json:"activation_bytes"`
-	NonTorchBytes       int64    `json:"non_torch_bytes"`
-	AvailableKVBytes    int64    `json:"available_kv_bytes"`
-	KVCacheTokens       int64    `json:"kv_cache_tokens"`
-	NumBlocks           int64    `json:"num_blocks"`
-	MaxConcurrency      float64  `json:"max_concurrency"`
-	MaxModelLenEstimate int64    `json:"max_model_len_estimate"`
-	StartupError        string   `json:"startup_error,omitempty"`
-	LogLines            []string `json:"log_lines"`
+	Name string `json:"name"`
+	// Version is the engine release whose rules the estimate follows.
+	Version             string            `json:"version,omitempty"`
+	Profile             string            `json:"profile"`
+	MaxModelLen         int64             `json:"max_model_len"`
+	BlockSize           int64             `json:"block_size"`
+	BudgetBytes         int64             `json:"budget_bytes"`
+	WeightsBytes        int64             `json:"weights_bytes"`
+	ActivationBytes     int64             `json:"activation_bytes"`
+	NonTorchBytes       int64             `json:"non_torch_bytes"`
+	AvailableKVBytes    int64             `json:"available_kv_bytes"`
+	KVCacheTokens       int64             `json:"kv_cache_tokens"`
+	NumBlocks           int64             `json:"num_blocks"`
+	MaxConcurrency      float64           `json:"max_concurrency"`
+	MaxModelLenEstimate int64             `json:"max_model_len_estimate"`
+	StartupError        string            `json:"startup_error,omitempty"`
+	Assumptions         []string          `json:"assumptions,omitempty"`
+	Stages              []calcEngineStage `json:"stages,omitempty"`
+	LogLines            []string          `json:"log_lines"`
+}
+
+// calcEngineStage is one pipeline stage's budget on one of its GPUs.
+type calcEngineStage struct {
+	FirstLayer       int   `json:"first_layer"`
+	EndLayer         int   `json:"end_layer"`
+	WeightsBytes     int64 `json:"weights_bytes"`
+	ActivationBytes  int64 `json:"activation_bytes"`
+	NonTorchBytes    int64 `json:"non_torch_bytes"`
+	AvailableKVBytes int64 `json:"available_kv_bytes"`
 }
 
 type calcFleet struct {
@@ -276,8 +291,12 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	res.ModelMaxContext = arch.MaxContext
 	res.Overhead = sc.Overhead.Describe()
 
+	prof, err := engine.Lookup(f.engine)
+	if err != nil {
+		return res, usagef("calc: --engine: %v", err)
+	}
 	fleet, ok, err := calcFleetFor(f, cat, changed)
-	if err == nil && !ok && f.engine != "simple" {
+	if err == nil && !ok && prof.Engine != "simple" {
 		err = usagef("calc: --engine %s needs --fleet, --gpu or --gpu-memory", f.engine)
 	}
 	if err != nil || !ok {
@@ -300,21 +319,31 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	lim := plan.MaxContext(f.batch)
 	conc := plan.MaxConcurrency(f.context)
 	res.Fits, res.MaxContextTokens, res.MaxContextUnbounded, res.MaxConcurrency = &fits, &lim.Tokens, &lim.Unbounded, &conc
-	if f.engine != "simple" {
-		eng, err := engineFor(f, fleet.accel)
+	if prof.Engine != "simple" {
+		settings, err := engineSettings(f)
 		if err != nil {
 			return res, err
 		}
-		est, err := eng.Estimate(arch, sc, fleet.shape)
+		acc := engine.Accelerator{ID: fleet.accel}
+		if cat != nil {
+			if a, ok := cat.Accelerator(fleet.accel); ok {
+				acc.Name, acc.SMCount = a.Name, a.SMCount
+			}
+		}
+		est, err := prof.Estimate(arch, sc, fleet.shape, acc, settings)
 		if err != nil {
 			return res, err
 		}
 		res.Engine = &calcEngine{
-			Name: est.Engine, MaxModelLen: est.MaxModelLen, BlockSize: est.BlockSize, BudgetBytes: est.BudgetBytes,
+			Name: est.Engine, Version: prof.Version, Profile: prof.Name(), MaxModelLen: est.MaxModelLen, BlockSize: est.BlockSize, BudgetBytes: est.BudgetBytes,
 			WeightsBytes: est.WeightsBytes, ActivationBytes: est.ActivationBytes, NonTorchBytes: est.NonTorchBytes,
 			AvailableKVBytes: est.AvailableKVBytes, KVCacheTokens: est.KVCacheTokens, NumBlocks: est.NumBlocks,
 			MaxConcurrency: est.MaxConcurrency(est.MaxModelLen), MaxModelLenEstimate: est.MaxModelLenEstimate,
-			StartupError: est.StartupError, LogLines: est.LogLines,
+			StartupError: est.StartupError, Assumptions: est.Assumptions, LogLines: est.LogLines,
+		}
+		for _, st := range est.Stages {
+			res.Engine.Stages = append(res.Engine.Stages, calcEngineStage{FirstLayer: st.FirstLayer, EndLayer: st.EndLayer,
+				WeightsBytes: st.WeightsBytes, ActivationBytes: st.ActivationBytes, NonTorchBytes: st.NonTorchBytes, AvailableKVBytes: st.AvailableKVBytes})
 		}
 		if res.Engine.LogLines == nil {
 			res.Engine.LogLines = []string{}
@@ -325,17 +354,16 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 
 // checkEngineFlags validates --engine and the settings that belong to it.
 func checkEngineFlags(f calcFlags, changed func(string) bool) error {
-	switch f.engine {
-	case "simple", "vllm", "sglang":
-	default:
-		return usagef("calc: unknown --engine %q (want vllm, sglang or simple)", f.engine)
+	prof, err := engine.Lookup(f.engine)
+	if err != nil {
+		return usagef("calc: --engine: %v", err)
 	}
 	for _, name := range []string{"gpu-memory-utilization", "max-num-batched-tokens", "block-size", "max-model-len", "kv-cache-memory"} {
-		if changed(name) && f.engine == "simple" {
+		if changed(name) && prof.Engine == "simple" {
 			return usagef("calc: --%s needs --engine vllm or sglang", name)
 		}
 	}
-	if changed("kv-cache-memory") && f.engine != "vllm" {
+	if changed("kv-cache-memory") && prof.Engine != "vllm" {
 		return usagef("calc: --kv-cache-memory needs --engine vllm")
 	}
 	if changed("gpu-memory-utilization") && !(f.gpuMemUtilization > 0 && f.gpuMemUtilization <= 1) {
@@ -352,32 +380,21 @@ func checkEngineFlags(f calcFlags, changed func(string) bool) error {
 	return nil
 }
 
-// engineFor builds the engine profile of calc's flags for an accelerator.
-func engineFor(f calcFlags, accel string) (engine.Engine, error) {
-	if f.engine == "sglang" {
-		return engine.SGLang{MemFractionStatic: f.gpuMemUtilization, ChunkedPrefillSize: f.maxNumBatchedTokens,
-			PageSize: f.blockSize, ContextLen: f.maxModelLen}, nil
-	}
-	p := engine.DefaultVLLM()
-	p.Accelerator = accel
-	if f.gpuMemUtilization > 0 {
-		p.GPUMemoryUtilization = f.gpuMemUtilization
-	}
-	p.MaxNumBatchedTokens, p.MaxModelLen = f.maxNumBatchedTokens, f.maxModelLen
-	if f.blockSize > 0 {
-		p.BlockSize = f.blockSize
-	}
+// engineSettings is calc's engine flags as engine settings.
+func engineSettings(f calcFlags) (engine.Settings, error) {
+	s := engine.Settings{GPUMemoryUtilization: f.gpuMemUtilization, MaxNumBatchedTokens: f.maxNumBatchedTokens,
+		BlockSize: f.blockSize, MaxModelLen: f.maxModelLen}
 	if f.kvCacheMemory != "" {
 		b, err := units.ParseBytes(f.kvCacheMemory)
 		if err != nil {
-			return nil, usagef("calc: --kv-cache-memory: %v", err)
+			return s, usagef("calc: --kv-cache-memory: %v", err)
 		}
 		if b == 0 {
-			return nil, usagef("calc: --kv-cache-memory must be more than 0 bytes")
+			return s, usagef("calc: --kv-cache-memory must be more than 0 bytes")
 		}
-		p.KVCacheMemoryBytes = b
+		s.KVCacheMemoryBytes = b
 	}
-	return p, nil
+	return s, nil
 }
 
 type resolvedFleet struct {
@@ -494,12 +511,15 @@ func writeCalc(w io.Writer, r calcResult) error {
 	}
 	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica\n", units.Group(*r.MaxConcurrency), units.Group(r.Context))
 	if e := r.Engine; e != nil {
-		fmt.Fprintf(&b, "As %s would start (per GPU of the binding stage):\n", e.Name)
+		fmt.Fprintf(&b, "As %s would start (per GPU of the binding stage):\n", e.Profile)
 		fmt.Fprintf(&b, "  budget           %s: weights %s, activations %s, non-torch %s\n", gib(e.BudgetBytes), gib(e.WeightsBytes), gib(e.ActivationBytes), gib(e.NonTorchBytes))
 		fmt.Fprintf(&b, "  KV cache         %s, %s tokens in %s blocks of %d\n", gib(e.AvailableKVBytes), units.Group(e.KVCacheTokens), units.Group(e.NumBlocks), e.BlockSize)
 		fmt.Fprintf(&b, "  max concurrency  %.2f requests of %s tokens; longest request %s tokens\n", e.MaxConcurrency, units.Group(e.MaxModelLen), units.Group(e.MaxModelLenEstimate))
 		if e.StartupError != "" {
 			fmt.Fprintf(&b, "  would not start: %s\n", e.StartupError)
+		}
+		for _, a := range e.Assumptions {
+			fmt.Fprintf(&b, "  assumed: %s\n", a)
 		}
 		for _, l := range e.LogLines {
 			fmt.Fprintf(&b, "  log: %s\n", l)

@@ -16,12 +16,12 @@ type Engine interface {
 	// Estimate predicts the engine's startup numbers. It fails only when
 	// the fleet's shape or the profile's settings are impossible; a model
 	// that does not fit gives an estimate with StartupError set.
-	Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error)
+	Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error)
 }
 
-// EngineEstimate is what an engine reports when it starts, per GPU of the
+// Estimate is what an engine reports when it starts, per GPU of the
 // pipeline stage that limits the cache (the binding stage).
-type EngineEstimate struct {
+type Estimate struct {
 	// Engine is the name of the engine that made the estimate.
 	Engine string
 	// CapacityBytes is the per-GPU total the runtime reports.
@@ -66,11 +66,27 @@ type EngineEstimate struct {
 	// StartupError says why the engine would refuse to start, empty when
 	// it starts.
 	StartupError string
+	// Stages is each pipeline stage's budget on one of its GPUs, first to
+	// last (vLLM only; one entry without pipeline parallelism).
+	Stages []StageEstimate
+	// Assumptions lists what the estimate took for granted because the
+	// input did not say (such as the SM count of an unnamed accelerator).
+	Assumptions []string
 	// LogLines are the startup lines about the cache, formatted as the
 	// engine prints them (without timestamps and process prefixes).
 	LogLines []string
 
 	demand requestDemand
+}
+
+// StageEstimate is one pipeline stage's budget on one of its GPUs.
+type StageEstimate struct {
+	// FirstLayer and EndLayer bound the stage's layers [FirstLayer, EndLayer).
+	FirstLayer, EndLayer int
+	WeightsBytes         int64
+	ActivationBytes      int64
+	NonTorchBytes        int64
+	AvailableKVBytes     int64
 }
 
 // requestDemand prices one request in an estimate's cache units.
@@ -94,7 +110,7 @@ type simpleStage struct {
 // holds at once, as the engine computes it (vLLM's "Maximum concurrency
 // for L tokens per request"). It is 0 when nothing fits and never NaN or
 // infinite.
-func (e EngineEstimate) MaxConcurrency(maxModelLen int64) float64 {
+func (e Estimate) MaxConcurrency(maxModelLen int64) float64 {
 	if maxModelLen < 1 {
 		return 0
 	}
@@ -184,72 +200,6 @@ func activationElementBytes(w analysis.WeightScheme) int64 {
 	return 2
 }
 
-// forwardPeakBytes estimates the largest set of activation tensors alive
-// at once while layers [from, to) run a batch of tokens on one of tp
-// ranks. Within a layer the peak is at its widest point: the residual
-// stream and the normalised input (2 × hidden) plus, for the token mixer,
-// its input projection and output (QKV and the attention output; MLA's
-// query, latent and up-projected key/value; Mamba's and gated delta-net's
-// in-projections), or for the feed-forward part its up-projection and
-// activation (gate and up, 3 × intermediate, for gated MLPs; 2 × for
-// plain ones). A mixture of experts holds, per routed token copy, the
-// fused kernel's gate/up, activation and down-projection buffers
-// (3 × expert intermediate / tp + hidden) plus shared experts and router
-// logits. Everything is in the activation dtype of elem bytes.
-func forwardPeakBytes(m *analysis.Model, from, to int, tokens, tp, elem int64) int64 {
-	if tp < 1 {
-		tp = 1
-	}
-	h := m.Hidden
-	var widest int64
-	for i := from; i < to; i++ {
-		l := &m.Layers[i]
-		var mixer int64
-		switch l.Kind {
-		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention:
-			a := l.Attn
-			mixer = divSat(addSatN(mulSat(a.Heads, a.HeadDim), mulSatN(2, a.KVHeads, a.HeadDim), mulSat(a.Heads, a.VHeadDim)), tp)
-		case analysis.MLAAttention:
-			a := l.MLA
-			perHead := addSatN(mulSat(2, addSat(a.QKNopeHeadDim, a.QKRopeHeadDim)), a.QKNopeHeadDim, mulSat(2, a.VHeadDim))
-			mixer = addSatN(a.KVLoraRank, a.QKRopeHeadDim, divSat(mulSat(a.Heads, perHead), tp))
-		case analysis.MambaMixer:
-			mb := l.Mamba
-			mixer = divSat(addSatN(mulSat(2, mb.DInner), mulSatN(2, mb.NGroups, mb.DState), mb.NHeads, mb.DInner), tp)
-		case analysis.LinearAttention:
-			la := l.Linear
-			key, val := mulSat(la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)
-			mixer = divSat(addSatN(mulSat(2, key), mulSat(2, val), mulSat(2, la.VHeads), val), tp)
-		}
-		f := l.FFN
-		var ffn int64
-		if f.Intermediate > 0 {
-			mats := int64(2)
-			if f.Gated {
-				mats = 3
-			}
-			ffn = divSat(mulSat(mats, f.Intermediate), tp)
-		}
-		if f.Experts > 0 {
-			per := mulSat(f.TopK, addSat(divSat(mulSat(3, f.ExpertIntermediate), tp), h))
-			per = addSat(per, f.Experts)
-			if f.SharedExperts > 0 {
-				per = addSat(per, divSat(mulSatN(3, f.SharedExperts, f.SharedIntermediate), tp))
-			}
-			ffn = addSat(ffn, per)
-		}
-		widest = max(widest, mixer, ffn)
-	}
-	return mulSatN(tokens, elem, addSat(mulSat(2, h), widest))
-}
-
-// samplerPeakBytes estimates the profile run's sampling step: the last
-// hidden states of all tokens stay alive while rows × vocab logits go
-// through the sampler at bytesPerLogit bytes each (see VLLM.NativeSampler).
-func samplerPeakBytes(m *analysis.Model, tokens, rows, elem, bytesPerLogit int64) int64 {
-	return addSat(mulSat(mulSat(tokens, m.Hidden), elem), mulSat(mulSat(rows, m.VocabSize), bytesPerLogit))
-}
-
 // stageWeights is the weights one tensor-parallel rank holds for layers
 // [from, to), with the embeddings when first and the head when last.
 func stageWeights(m *analysis.Model, w analysis.WeightScheme, tp int64, from, to int, first, last bool) int64 {
@@ -270,13 +220,13 @@ type Simple struct {
 func (Simple) Name() string { return "simple" }
 
 // Estimate implements Engine.
-func (p Simple) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
+func (p Simple) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
 	s.Overhead = p.Overhead
 	plan, err := analysis.NewPlan(m, s, f)
 	if err != nil {
-		return EngineEstimate{}, err
+		return Estimate{}, err
 	}
-	e := EngineEstimate{Engine: "simple", CapacityBytes: f.CapacityBytes, BlockSize: 1}
+	e := Estimate{Engine: "simple", CapacityBytes: f.CapacityBytes, BlockSize: 1}
 	b := plan.Binding()
 	e.WeightsBytes, e.ActivationBytes, e.NonTorchBytes = b.WeightsBytes, b.ActivationBytes, b.RuntimeBytes
 	e.BudgetBytes = subSat(f.CapacityBytes, b.RuntimeBytes)

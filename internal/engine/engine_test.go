@@ -200,9 +200,9 @@ var publishedVLLM = append(dennislee22[:len(dennislee22):len(dennislee22)],
 func TestVLLMPublishedLogsExact(t *testing.T) {
 	for _, tc := range publishedVLLM {
 		t.Run(tc.name, func(t *testing.T) {
-			estimate := func(kv int64) EngineEstimate {
-				p := DefaultVLLM()
-				p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator, p.NativeSampler, p.KVCacheMemoryBytes = tc.util, tc.maxModelLen, tc.accelerator, tc.native, kv
+			estimate := func(kv int64) Estimate {
+				p := VLLM{Calibration: &VLLM010}
+				p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator.ID, p.NativeSampler, p.KVCacheMemoryBytes = tc.util, tc.maxModelLen, tc.accelerator, tc.native, kv
 				e, err := p.Estimate(tc.model, analysis.Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
 				if err != nil {
 					t.Fatal(err)
@@ -236,8 +236,8 @@ func TestVLLMPublishedLogsExact(t *testing.T) {
 func TestVLLMFirstPrinciples(t *testing.T) {
 	for _, tc := range dennislee22 {
 		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultVLLM()
-			p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator, p.NativeSampler = tc.util, tc.maxModelLen, tc.accelerator, tc.native
+			p := VLLM{Calibration: &VLLM010}
+			p.GPUMemoryUtilization, p.MaxModelLen, p.Accelerator.ID, p.NativeSampler = tc.util, tc.maxModelLen, tc.accelerator, tc.native
 			e, err := p.Estimate(tc.model, analysis.Scenario{Weights: tc.weights, KV: kvBF16}, tc.fleet)
 			if err != nil {
 				t.Fatal(err)
@@ -279,8 +279,8 @@ func TestVLLMMaxModelLenEstimate(t *testing.T) {
 		want  int64
 	}{{"48.66", 205728}, {"55.65", 235296}} {
 		t.Run(tc.avail+" GiB fits "+strconv.FormatInt(tc.want, 10), func(t *testing.T) {
-			estimate := func(kv int64) EngineEstimate {
-				p := DefaultVLLM()
+			estimate := func(kv int64) Estimate {
+				p := VLLM{Calibration: &VLLM010}
 				p.MaxModelLen, p.KVCacheMemoryBytes = 262144, kv
 				e, err := p.Estimate(qwen3Coder480b(), analysis.Scenario{Weights: analysis.WeightScheme{Default: analysis.DType{Name: "fp8", Bits: 8}}, KV: kvBF16}, fleet("h20", gibBytes(95), 1))
 				if err != nil {
@@ -452,7 +452,7 @@ func TestVLLMBatchDefaults(t *testing.T) {
 		{"h100-sxm", gibBytes(79.19), 8192, 1024, "large non-A100 GPUs"},
 		{"l4", l4GiB, 2048, 256, "GPUs under 70 GiB"},
 	} {
-		tok, seqs := VLLMBatchDefaults(tc.accel, tc.capacity)
+		tok, seqs := VLLMBatchDefaults(&VLLM019, Accelerator{ID: tc.accel}, tc.capacity)
 		if tok != tc.tok || seqs != tc.seqs {
 			t.Errorf("VLLMBatchDefaults(%s) = %d, %d, want %d, %d (%s)", tc.accel, tok, seqs, tc.tok, tc.seqs, tc.whyWeCheck)
 		}
@@ -475,7 +475,7 @@ func TestSGLangPublishedLog(t *testing.T) {
 	p := SGLang{MemFractionStatic: 0.85, ChunkedPrefillSize: 2048, ContextLen: 131072}
 
 	t.Run("given the logged free memory the log lines are exact", func(t *testing.T) {
-		estimate := func(post int64) EngineEstimate {
+		estimate := func(post int64) Estimate {
 			q := p
 			q.AvailableBeforeLoadBytes, q.AvailableAfterLoadBytes = gibBytes(21.63), post
 			e, err := q.Estimate(qwq32b(), sc, f)
@@ -591,7 +591,7 @@ func TestEnginesNeverNaN(t *testing.T) {
 	for range 4 {
 		mamba.Layers = append(mamba.Layers, analysis.Layer{Kind: analysis.MambaMixer, Mamba: analysis.Mamba{Version: 1, DInner: 5120, DState: 16, DConv: 4, DTRank: 160}})
 	}
-	engines := []Engine{VLLM{}, DefaultVLLM(), SGLang{}, Simple{}}
+	engines := []Engine{VLLM{}, VLLM{Calibration: &VLLM010}, SGLang{}, Simple{}}
 	for _, eng := range engines {
 		for _, tc := range []struct {
 			name      string

@@ -235,20 +235,20 @@ func stateConvBytes(l *analysis.Layer, kv analysis.DType, tp int64) int64 {
 }
 
 // Estimate implements Engine.
-func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
+func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
 	if err := f.Check(m); err != nil {
-		return EngineEstimate{}, err
+		return Estimate{}, err
 	}
 	p = p.withDefaults(m, f)
 	switch {
 	case !(p.MemFractionStatic > 0 && p.MemFractionStatic <= 1):
-		return EngineEstimate{}, fmt.Errorf("sglang: mem_fraction_static must be in (0, 1], got %g", p.MemFractionStatic)
+		return Estimate{}, fmt.Errorf("sglang: mem_fraction_static must be in (0, 1], got %g", p.MemFractionStatic)
 	case p.PageSize < 1:
-		return EngineEstimate{}, fmt.Errorf("sglang: page_size must be at least 1, got %d", p.PageSize)
+		return Estimate{}, fmt.Errorf("sglang: page_size must be at least 1, got %d", p.PageSize)
 	case p.ContextLen < 1:
-		return EngineEstimate{}, fmt.Errorf("sglang: context_len is unknown for %s: set it", m.Name)
+		return Estimate{}, fmt.Errorf("sglang: context_len is unknown for %s: set it", m.Name)
 	}
-	e := EngineEstimate{Engine: "sglang", CapacityBytes: f.CapacityBytes, BlockSize: p.PageSize, MaxModelLen: p.ContextLen}
+	e := Estimate{Engine: "sglang", CapacityBytes: f.CapacityBytes, BlockSize: p.PageSize, MaxModelLen: p.ContextLen}
 
 	// pre: free memory before loading, the least over all GPUs.
 	pre := p.AvailableBeforeLoadBytes
@@ -356,3 +356,10 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 		b.tokens, p.ChunkedPrefillSize, p.MaxPrefillTokens, reqs+1, p.ContextLen))
 	return e, nil
 }
+
+// SGLangVersion is the SGLang release whose rules SGLang follows here:
+// python/sglang/srt/server_args.py of the 0.5 series (_handle_gpu_memory_
+// settings with the CUDA-graph term and the 10 GiB floor,
+// _handle_model_specific_adjustments, adjust_mem_fraction_for_vlm) and
+// model_executor/model_runner.py (profile_max_num_token, init_memory_pool).
+const SGLangVersion = "0.5"

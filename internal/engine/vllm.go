@@ -4,41 +4,41 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
 )
 
-// VLLM is vLLM's V1 engine (calibrated on v0.10.1.1). Its fields are the
-// settings and version-dependent constants that decide the KV cache; zero
-// values take the defaults DefaultVLLM documents, so VLLM{} is usable.
+// VLLM is vLLM's V1 engine at one release (Calibration; nil is the newest
+// modelled, VLLM019). Its other fields are start-up settings; zero values
+// take the release's defaults, so VLLM{} is usable.
 //
 // The budget per GPU follows vllm/v1/worker/gpu_worker.py
-// (determine_available_memory): capacity × GPUMemoryUtilization, less the
-// weights on the rank, less the torch peak of a profiling forward pass of
-// MaxNumBatchedTokens tokens plus a sampling step, less memory allocated
-// outside PyTorch during that pass. The CUDA context is created before
-// vLLM's baseline snapshot and is not charged.
+// (determine_available_memory): capacity × gpu_memory_utilization, less
+// the weights on the rank, less the torch peak of a profiling pass of
+// max_num_batched_tokens tokens plus a sampling step, less memory allocated
+// outside PyTorch during that pass. The CUDA context and NCCL's start-up
+// are taken before vLLM's baseline snapshot and are not charged. What the
+// activation peak and the non-torch increase are made of differs by
+// release; see vllmActivation and vllmNonTorch.
 //
 // The paged cache follows vllm/v1/kv_cache_interface.py (page bytes per
 // layer type and the blocks a request needs) and vllm/v1/core/
 // kv_cache_utils.py (grouping of hybrid models into equal-size layer groups
 // that share one block pool, num_blocks, the minimum over pipeline stages,
 // the logged token count and concurrency, and the max model length
-// estimate). Releases after 0.10 differ in details kvplot does not follow:
-// some subtract a CUDA-graph estimate (set CUDAGraphBytes), and the newest
-// log the token count as concurrency × max_model_len.
+// estimate); these did not change between the modelled releases.
 type VLLM struct {
-	// GPUMemoryUtilization is --gpu-memory-utilization: 0.9 (newer releases
-	// default to 0.92).
+	// Calibration is the release; nil means VLLM019.
+	Calibration *VLLMCalibration
+	// GPUMemoryUtilization is --gpu-memory-utilization.
 	GPUMemoryUtilization float64
-	// BlockSize is --block-size, tokens per page: 16.
+	// BlockSize is --block-size, tokens per page.
 	BlockSize int64
 	// MaxNumBatchedTokens is the tokens of the profiling forward pass
-	// (--max-num-batched-tokens); 0 takes VLLMBatchDefaults.
+	// (--max-num-batched-tokens); 0 takes the batch defaults.
 	MaxNumBatchedTokens int64
 	// MaxNumSeqs is --max-num-seqs, which sets how many rows the profiling
-	// sampler step has; 0 takes VLLMBatchDefaults.
+	// sampler step has; 0 takes the batch defaults.
 	MaxNumSeqs int64
 	// MaxModelLen is --max-model-len; 0 takes the model's MaxContext.
 	MaxModelLen int64
@@ -46,100 +46,66 @@ type VLLM struct {
 	// gets exactly this much per GPU; the activation and non-torch
 	// estimates are still reported but not charged.
 	KVCacheMemoryBytes int64
-	// NonTorchBytes is what a single-GPU profile run allocates outside
-	// PyTorch (cuBLAS workspaces, lazily loaded kernels): 32 MiB, fit to
-	// the Qwen2-7B logs.
-	NonTorchBytes int64
-	// NCCLBytes is added to NonTorchBytes when the replica spans more than
-	// one GPU (NCCL connects lazily, during the profile run): 128 MiB, fit
-	// to the Qwen2-7B TP2 log.
-	NCCLBytes int64
+	// LoadedWeightsBytes replaces kvplot's count of the weights on every
+	// GPU with what vLLM logged ("Model loading took X
+	// GiB"), to check the other terms on their own; 0 uses kvplot's count.
+	LoadedWeightsBytes int64
 	// CUDAGraphBytes is reserved from the budget for CUDA graphs; 0 as in
-	// v0.10, where graphs are captured after the cache is allocated (newer
-	// releases estimate graph memory and subtract it).
+	// the modelled releases, which do not subtract their estimate.
 	CUDAGraphBytes int64
-	// NativeSampler models PyTorch's top-k/top-p sampler (sorting the
-	// logits), used when FlashInfer is not installed; the default is
-	// FlashInfer's sampler.
+	// NativeSampler models PyTorch's top-k/top-p sampler in 0.10 (used
+	// when FlashInfer is not installed).
 	NativeSampler bool
-	// NoExpertPadding counts MXFP4 routed experts at their true size. By
-	// default they are padded as vLLM's Marlin MoE kernel (used for MXFP4
-	// on GPUs before Hopper, such as the A100) lays them out: per rank,
-	// intermediate ÷ TP up to a multiple of 128 and hidden up to a multiple
-	// of 256 (vllm/model_executor/layers/quantization/mxfp4.py). For
-	// gpt-oss-120b at TP4 that is 720 → 768 and 2880 → 3072: +2 GiB a GPU.
+	// NoExpertPadding counts MXFP4 routed experts at their true size
+	// instead of the padded layout vLLM loads them in (see
+	// VLLMDefaults.MXFP4IntermediateAlign): for gpt-oss-120b at TP4 the
+	// padding is 720 → 768 and 2880 → 3072, +2 GiB a GPU.
 	NoExpertPadding bool
 	// DisableHybridKVCacheManager treats sliding-window and chunked layers
 	// as full attention (--disable-hybrid-kv-cache-manager).
 	DisableHybridKVCacheManager bool
-	// Accelerator is the GPU's name or catalog ID; vLLM picks smaller batch
-	// defaults for A100s (see VLLMBatchDefaults).
-	Accelerator string
+	// Accelerator is the GPU: vLLM keeps small batch defaults on A100s,
+	// and the Triton sampler's buffer is SMs × vocab.
+	Accelerator Accelerator
 }
 
-// vLLM's defaults for the fields of VLLM.
-const (
-	vllmDefaultUtilization = 0.9
-	vllmDefaultBlockSize   = 16
-	vllmDefaultNonTorch    = 32 << 20
-	vllmDefaultNCCL        = 128 << 20
-	// vllmKernelBlockAlignment is the attention kernels' block-size
-	// multiple when vLLM enlarges blocks for hybrid Mamba models.
-	vllmKernelBlockAlignment = 16
-)
-
-// Bytes per sampled row per vocabulary entry that the profile run's
-// sampling step holds at its peak, in vLLM 0.10's sampler
-// (vllm/v1/sample/sampler.py, ops/topk_topp_sampler.py). The dummy
-// sampling step applies top-k and top-p. With FlashInfer: the 16-bit
-// logits (2), their fp32 copy (4), the top-k masked logits (4) and the
-// softmax probabilities (4). With the PyTorch fallback the fp32 logits are
-// sorted: sorted values (4) and int64 indices (8) plus the sort's
-// workspace, masks, cumulative probabilities and the scattered result;
-// 38 bytes is fit to the one published log that used it (A100 40GB, TP2).
-const (
-	vllmFlashInferLogitBytes = 14
-	vllmNativeLogitBytes     = 38
-)
-
-// DefaultVLLM is vLLM 0.10's default profile: utilization 0.9, blocks of
-// 16 tokens, batch defaults by GPU, FlashInfer sampling.
-func DefaultVLLM() VLLM {
-	return VLLM{GPUMemoryUtilization: vllmDefaultUtilization, BlockSize: vllmDefaultBlockSize,
-		NonTorchBytes: vllmDefaultNonTorch, NCCLBytes: vllmDefaultNCCL}
-}
-
-// VLLMBatchDefaults is what vLLM's OpenAI server picks for
-// max_num_batched_tokens and max_num_seqs when they are not given
-// (vllm/engine/arg_utils.py, _set_default_args): 8192 and 1024 on GPUs of
-// at least 70 GiB other than the A100 (whose throughput drops with large
-// batches), 2048 and 256 elsewhere.
-func VLLMBatchDefaults(accelerator string, capacityBytes int64) (maxNumBatchedTokens, maxNumSeqs int64) {
-	if capacityBytes >= 70<<30 && !strings.Contains(strings.ToLower(accelerator), "a100") {
-		return 8192, 1024
+// calibration is the release the profile follows.
+func (p VLLM) calibration() *VLLMCalibration {
+	if p.Calibration == nil {
+		return &VLLM019
 	}
-	return 2048, 256
+	return p.Calibration
+}
+
+// VLLMBatchDefaults is what a release's OpenAI server picks for
+// max_num_batched_tokens and max_num_seqs when they are not given: the
+// large defaults on GPUs of at least 70 GiB other than the A100 (whose
+// throughput drops with large batches), the small ones elsewhere.
+func VLLMBatchDefaults(c *VLLMCalibration, a Accelerator, capacityBytes int64) (maxNumBatchedTokens, maxNumSeqs int64) {
+	d := c.Defaults
+	if capacityBytes >= d.LargeGPUBytes.Value && !a.isA100() {
+		return d.LargeBatchedTokens.Value, d.LargeNumSeqs.Value
+	}
+	return d.SmallBatchedTokens.Value, d.SmallNumSeqs.Value
 }
 
 // Name implements Engine.
 func (VLLM) Name() string { return "vllm" }
 
+// Version is the release the profile follows.
+func (p VLLM) Version() string { return p.calibration().Version }
+
 // withDefaults fills zero fields.
 func (p VLLM) withDefaults(m *analysis.Model, f analysis.Fleet) VLLM {
-	d := DefaultVLLM()
+	c := p.calibration()
+	p.Calibration = c
 	if p.GPUMemoryUtilization == 0 {
-		p.GPUMemoryUtilization = d.GPUMemoryUtilization
+		p.GPUMemoryUtilization = c.Defaults.GPUMemoryUtilization.Value
 	}
 	if p.BlockSize == 0 {
-		p.BlockSize = d.BlockSize
+		p.BlockSize = c.Defaults.BlockSize.Value
 	}
-	if p.NonTorchBytes == 0 {
-		p.NonTorchBytes = d.NonTorchBytes
-	}
-	if p.NCCLBytes == 0 {
-		p.NCCLBytes = d.NCCLBytes
-	}
-	tokens, seqs := VLLMBatchDefaults(p.Accelerator, f.CapacityBytes)
+	tokens, seqs := VLLMBatchDefaults(c, p.Accelerator, f.CapacityBytes)
 	if p.MaxNumBatchedTokens == 0 {
 		p.MaxNumBatchedTokens = tokens
 	}
@@ -257,8 +223,8 @@ func (p VLLM) vllmLayerSpecs(m *analysis.Model, kv analysis.DType, tp int64) map
 		// HybridAttentionMambaModelConfig): attention blocks grow to a
 		// multiple of the kernel alignment whose page holds a Mamba state,
 		// and Mamba pages are padded to that attention page.
-		a := vllmKernelBlockAlignment
-		block := max(p.BlockSize, mulSat(int64(a), ceilDiv(statePage, mulSat(int64(a), attnTokenBytes))))
+		a := p.calibration().Defaults.KernelBlockAlignment.Value
+		block := max(p.BlockSize, mulSat(a, ceilDiv(statePage, mulSat(a, attnTokenBytes))))
 		page := mulSat(block, attnTokenBytes)
 		for i, s := range specs {
 			if s.kind == vllmState {
@@ -362,6 +328,7 @@ func vllmGroups(specs map[int]vllmLayerSpec, nLayers int) ([]vllmGroupSpec, erro
 type vllmStage struct {
 	from, to            int
 	weights, activation int64
+	nonTorch            int64
 	available           int64
 	// groupSize is the most layers of one group on this stage.
 	groupSize int64
@@ -383,32 +350,52 @@ func (st vllmStage) neededBytes(groups []vllmGroupSpec, maxModelLen, maxNumBatch
 	return mulSat(st.pageBytes, vllmBlocksPerRequest(groups, maxModelLen, maxNumBatchedTokens))
 }
 
-// Marlin's MXFP4 MoE alignment of the per-rank expert intermediate size
-// and of the hidden size.
-const (
-	vllmMarlinIntermediateAlign = 128
-	vllmMarlinHiddenAlign       = 256
-)
-
 // stageWeights is the weights one rank of a stage holds as vLLM loads
-// them: kvplot's count, with MXFP4 experts padded (see NoExpertPadding).
+// them: kvplot's count, with MXFP4 routed experts in their padded layout
+// (unless NoExpertPadding), plus the extra copies vLLM keeps (see
+// weightExtras).
 func (p VLLM) stageWeights(m *analysis.Model, w analysis.WeightScheme, tp int64, from, to int, first, last bool) int64 {
+	d := p.calibration().Defaults
 	counts := m.StageParams(tp, from, to, first, last)
-	if d := w.For(analysis.ExpertWeights); !p.NoExpertPadding && d.Name == "mxfp4" {
+	if e := w.For(analysis.ExpertWeights); !p.NoExpertPadding && e.Name == "mxfp4" {
 		var n int64
 		for i := from; i < to; i++ {
 			f := m.Layers[i].FFN
 			if f.Experts <= 0 {
 				continue
 			}
-			inter := roundUp(ceilDiv(f.ExpertIntermediate, tp), vllmMarlinIntermediateAlign)
-			hidden := roundUp(m.Hidden, vllmMarlinHiddenAlign)
+			inter := roundUp(ceilDiv(f.ExpertIntermediate, tp), d.MXFP4IntermediateAlign.Value)
+			hidden := roundUp(m.Hidden, d.MXFP4HiddenAlign.Value)
 			one := analysis.MLPParams(hidden, inter, f.Gated, f.Bias)
 			n = addSat(n, mulSat(f.Experts, one))
 		}
 		counts[analysis.ExpertWeights] = n
 	}
-	return w.Bytes(counts)
+	return addSat(w.Bytes(counts), p.weightExtras(m, w, tp, from, to))
+}
+
+// weightExtras is memory vLLM 0.19 allocates while loading beyond the
+// checkpoint's tensors: MLA layers keep their kv_b_proj split into W_UK
+// and W_UV, a second copy of kv_lora_rank × heads/TP × (nope + v) in the
+// activation dtype (vllm/model_executor/layers/attention/mla_attention.py,
+// process_weights_after_loading). RoPE cos/sin caches are not modelled:
+// the model spec does not carry the RoPE scaling (at most 0.25 GiB, on
+// Gemma 3's global layers).
+func (p VLLM) weightExtras(m *analysis.Model, w analysis.WeightScheme, tp int64, from, to int) int64 {
+	if p.calibration().Rules < vllmRules019 {
+		return 0
+	}
+	a := activationElementBytes(w)
+	var n int64
+	for i := from; i < to; i++ {
+		l := m.Layers[i]
+		if l.Kind != analysis.MLAAttention {
+			continue
+		}
+		x := l.MLA
+		n = addSat(n, mulSat(mulSat(x.KVLoraRank, ceilDiv(x.Heads, tp)), (x.QKNopeHeadDim+x.VHeadDim)*a))
+	}
+	return n
 }
 
 // roundUp rounds n up to a multiple of align.
@@ -435,42 +422,33 @@ func VLLMStageLayers(n, pp int) [][2]int {
 }
 
 // Estimate implements Engine.
-func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (EngineEstimate, error) {
+func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
 	if err := f.Check(m); err != nil {
-		return EngineEstimate{}, err
+		return Estimate{}, err
 	}
 	p = p.withDefaults(m, f)
 	switch {
 	case !(p.GPUMemoryUtilization > 0 && p.GPUMemoryUtilization <= 1):
-		return EngineEstimate{}, fmt.Errorf("vllm: gpu_memory_utilization must be in (0, 1], got %g", p.GPUMemoryUtilization)
+		return Estimate{}, fmt.Errorf("vllm: gpu_memory_utilization must be in (0, 1], got %g", p.GPUMemoryUtilization)
 	case p.BlockSize < 1:
-		return EngineEstimate{}, fmt.Errorf("vllm: block_size must be at least 1, got %d", p.BlockSize)
+		return Estimate{}, fmt.Errorf("vllm: block_size must be at least 1, got %d", p.BlockSize)
 	case p.MaxNumBatchedTokens < 1:
-		return EngineEstimate{}, fmt.Errorf("vllm: max_num_batched_tokens must be at least 1, got %d", p.MaxNumBatchedTokens)
+		return Estimate{}, fmt.Errorf("vllm: max_num_batched_tokens must be at least 1, got %d", p.MaxNumBatchedTokens)
 	case p.MaxModelLen < 1:
-		return EngineEstimate{}, fmt.Errorf("vllm: max_model_len is unknown for %s: set it", m.Name)
+		return Estimate{}, fmt.Errorf("vllm: max_model_len is unknown for %s: set it", m.Name)
 	}
 	specs := p.vllmLayerSpecs(m, s.KV, f.TP)
 	groups, err := vllmGroups(specs, len(m.Layers))
 	if err != nil {
-		return EngineEstimate{}, err
+		return Estimate{}, err
 	}
 
-	e := EngineEstimate{Engine: "vllm", CapacityBytes: f.CapacityBytes, MaxModelLen: p.MaxModelLen,
+	e := Estimate{Engine: "vllm", CapacityBytes: f.CapacityBytes, MaxModelLen: p.MaxModelLen,
 		CUDAGraphBytes: p.CUDAGraphBytes}
 	e.demand.groups, e.demand.maxNumBatchedTokens = groups, p.MaxNumBatchedTokens
 	requested := float64(f.CapacityBytes) * p.GPUMemoryUtilization
 	e.BudgetBytes = floorBytes(requested)
-	e.NonTorchBytes = p.NonTorchBytes
-	if f.TP*f.PP > 1 {
-		e.NonTorchBytes = addSat(e.NonTorchBytes, p.NCCLBytes)
-	}
 	elem := activationElementBytes(s.Weights)
-	perLogit := int64(vllmFlashInferLogitBytes)
-	if p.NativeSampler {
-		perLogit = vllmNativeLogitBytes
-	}
-	rows := min(p.MaxNumSeqs, p.MaxNumBatchedTokens)
 
 	var stages []vllmStage
 	ranges := VLLMStageLayers(len(m.Layers), int(f.PP))
@@ -478,15 +456,16 @@ func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet)
 		first, last := k == 0, k == len(ranges)-1
 		st := vllmStage{from: r[0], to: r[1]}
 		st.weights = p.stageWeights(m, s.Weights, f.TP, r[0], r[1], first, last)
-		st.activation = forwardPeakBytes(m, r[0], r[1], p.MaxNumBatchedTokens, f.TP, elem)
-		if last {
-			st.activation = max(st.activation, samplerPeakBytes(m, p.MaxNumBatchedTokens, rows, elem, perLogit))
+		if p.LoadedWeightsBytes > 0 {
+			st.weights = p.LoadedWeightsBytes
 		}
+		st.activation = p.activation(m, s.Weights, f, r[0], r[1], first, last, elem)
+		st.nonTorch = p.nonTorch(m, f, last, elem)
 		if p.KVCacheMemoryBytes > 0 {
 			st.available = p.KVCacheMemoryBytes
 		} else {
 			st.available = floorBytes(requested - float64(st.weights) - float64(st.activation) -
-				float64(e.NonTorchBytes) - float64(p.CUDAGraphBytes))
+				float64(st.nonTorch) - float64(p.CUDAGraphBytes))
 		}
 		for _, g := range groups {
 			var n int64
@@ -523,9 +502,14 @@ func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet)
 		}
 	}
 	b := stages[bind]
-	e.WeightsBytes, e.ActivationBytes, e.AvailableKVBytes = b.weights, b.activation, b.available
+	e.WeightsBytes, e.ActivationBytes, e.NonTorchBytes, e.AvailableKVBytes = b.weights, b.activation, b.nonTorch, b.available
 	for _, st := range stages {
+		e.Stages = append(e.Stages, StageEstimate{FirstLayer: st.from, EndLayer: st.to, WeightsBytes: st.weights,
+			ActivationBytes: st.activation, NonTorchBytes: st.nonTorch, AvailableKVBytes: st.available})
 		e.LogLines = append(e.LogLines, "Available KV cache memory: "+gib2(float64(st.available))+" GiB")
+	}
+	if p.calibration().Rules >= vllmRules019 && p.Accelerator.SMCount <= 0 {
+		e.Assumptions = append(e.Assumptions, fmt.Sprintf("the accelerator's SM count is unknown: the sampler's Triton buffer is sized for %d SMs (H100 SXM)", defaultSMCount))
 	}
 	if len(groups) == 0 {
 		// Attention-free: no cache groups, nothing to report.

@@ -397,6 +397,21 @@ func (b *builder) fitSection(s *study) []Block {
 	return blocks
 }
 
+// vllmNote is the engine table's last column: the KV memory vLLM would
+// have, or why it would not start. It never says "would not start" without
+// a reason.
+func vllmNote(est engine.Estimate, err error) string {
+	switch {
+	case err != nil:
+		return "cannot be placed: " + err.Error()
+	case est.StartupError != "":
+		return "would not start: " + est.StartupError
+	case est.KVCacheTokens == 0:
+		return "no KV cache: " + gibText(est.AvailableKVBytes) + " GiB available"
+	}
+	return fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
+}
+
 // engineSection compares what kvplot's simple policy, vLLM and SGLang
 // would give the KV cache on each fleet, and charts vLLM's concurrency
 // against context.
@@ -429,7 +444,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 		var vllmLine string
 		for j, e := range []engine.Engine{
 			engine.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
-			engine.VLLM{Accelerator: a.Name, MaxModelLen: maxLen},
+			engine.VLLM{Accelerator: engine.Accelerator{ID: a.ID, Name: a.Name, SMCount: a.SMCount}, MaxModelLen: maxLen},
 			engine.SGLang{ContextLen: maxLen},
 		} {
 			est, err := e.Estimate(arch, s.sc, fl)
@@ -448,10 +463,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 				line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
 			}
 			if j == 1 {
-				vllmLine = fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
-				if tokens == 0 {
-					vllmLine = "would not start: " + est.StartupError
-				}
+				vllmLine = vllmNote(est, err)
 			}
 		}
 		rows = append(rows, append(row, vllmLine))
@@ -461,7 +473,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 		bar.Series = append(bar.Series, charts.Series{Name: e, Values: vals[j]})
 	}
 	blocks := []Block{Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines",
-		Paragraphs: []string{fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s: vLLM 0.10 (gpu_memory_utilization 0.9, activation peak of a profiling pass, blocks of 16 tokens), SGLang (mem_fraction_static heuristic by GPU size and TP). The same model and GPUs can differ by 2× between engines.", units.Group(maxLen))}}}
+		Paragraphs: []string{fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s: vLLM "+engine.VLLM019.Version+" (gpu_memory_utilization 0.9, activation peak of its profiling pass, blocks of 16 tokens), SGLang "+engine.SGLangVersion+" (mem_fraction_static heuristic by GPU size and TP). The same model and GPUs can differ by 2× between engines.", units.Group(maxLen))}}}
 	if len(bar.Categories) > 0 {
 		blocks = append(blocks, Figure{Chart: bar})
 		if len(line.Series) > 0 {

@@ -26,8 +26,12 @@ type Accelerator struct {
 	// BandwidthBytes is memory bandwidth in bytes per second, 0 if unknown.
 	BandwidthBytes int64
 	BandwidthText  string
-	Source         string
-	File           string
+	// SMCount is the streaming multiprocessors (compute units) of the GPU,
+	// 0 if unknown; SMCountSource says where the figure is from.
+	SMCount       int64
+	SMCountSource string
+	Source        string
+	File          string
 	// Line and Col locate the accelerator's entry in File.
 	Line, Col int
 	field     string // "accelerators[i]"
@@ -73,7 +77,7 @@ type Catalog struct {
 	Settings     Settings
 }
 
-var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "source"}
+var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source"}
 var fleetFields = []string{"name", "title", "accelerator", "count", "tp", "pp", "description"}
 
 // LoadCatalog reads a spec directory: models/*.yaml|*.json, accelerators.yaml,
@@ -345,6 +349,14 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 			f.errorf(o.vals["bandwidth"], o.prefix+"bandwidth", "must be more than 0 bytes per second (leave it out if unknown)")
 		}
 		a.BandwidthBytes = b
+	}
+	if n, ok := o.integer(1, 1<<20, "sm_count"); ok {
+		a.SMCount = n
+		if s, ok := o.str("sm_count_source"); ok && s != "" {
+			a.SMCountSource = s
+		} else {
+			f.errorf(o.vals["sm_count"], o.prefix+"sm_count_source", "missing: say where the SM count of %d is from", n)
+		}
 	}
 	if s, ok := o.str("source"); ok && checkURL(f, o.vals["source"], o.prefix+"source", s) {
 		a.Source = s
