@@ -115,7 +115,10 @@ func TestCalcEngineUsage(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"unknown engine", []string{"--engine", "tgi"}, "unknown --engine"},
+		{"unknown engine", []string{"--engine", "tgi"}, `unknown engine "tgi"`},
+		{"newer vllm refused with the reason", []string{"--gpu-memory", "80GiB", "--engine", "vllm@0.21"}, "subtract their CUDA-graph memory estimate"},
+		{"unmodelled older vllm refused", []string{"--gpu-memory", "80GiB", "--engine", "vllm@0.8"}, "kvplot models vllm@0.19, vllm@0.10"},
+		{"empty version", []string{"--gpu-memory", "80GiB", "--engine", "sglang@"}, "empty version"},
 		{"engine settings need an engine", []string{"--gpu-memory", "80GiB", "--gpu-memory-utilization", "0.8"}, "needs --engine"},
 		{"kv cache memory is vllm's", []string{"--gpu-memory", "80GiB", "--engine", "sglang", "--kv-cache-memory", "10GiB"}, "needs --engine vllm"},
 		{"utilization above 1", []string{"--gpu-memory", "80GiB", "--engine", "vllm", "--gpu-memory-utilization", "1.2"}, "at most 1"},
@@ -130,5 +133,35 @@ func TestCalcEngineUsage(t *testing.T) {
 				t.Errorf("kvplot %v = exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errs, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestCalcEngineVersion checks that the engine object names the version it
+// followed, that a bare engine name is the newest modelled version, and
+// that the held-back check's command line (a config path, --gpu-memory
+// without --gpu, explicit --gpus/--tp/--pp) works and says what it assumed.
+func TestCalcEngineVersion(t *testing.T) {
+	base := []string{"--model", hfDir + "llama-3-8b.config.json", "--gpu-memory", "79.19GiB", "--gpus", "2", "--tp", "2", "--pp", "1",
+		"--gpu-memory-utilization", "0.95", "--max-model-len", "8192", "--kv-dtype", "fp8", "--weight-dtype", "bf16"}
+	for _, tc := range []struct{ engine, profile, version string }{
+		{"vllm", "vllm@0.19", "0.19"},
+		{"vllm@0.19.0", "vllm@0.19", "0.19"},
+		{"vllm@0.10", "vllm@0.10", "0.10"},
+		{"sglang", "sglang@0.5", "0.5"},
+	} {
+		t.Run(tc.engine, func(t *testing.T) {
+			e := calcEngineJSON(t, append(base, "--engine", tc.engine)...)
+			if e["profile"] != tc.profile || e["version"] != tc.version {
+				t.Errorf("--engine %s: engine.profile, .version = %v, %v; want %s, %s", tc.engine, e["profile"], e["version"], tc.profile, tc.version)
+			}
+		})
+	}
+	newest := calcEngineJSON(t, append(base, "--engine", "vllm")...)
+	old := calcEngineJSON(t, append(base, "--engine", "vllm@0.10")...)
+	if newest["kv_cache_tokens"] == old["kv_cache_tokens"] {
+		t.Errorf("vllm@0.19 and vllm@0.10 give the same %v tokens at TP 2; 0.19 holds ≈2 GiB more non-torch memory", newest["kv_cache_tokens"])
+	}
+	if a, _ := newest["assumptions"].([]any); len(a) == 0 {
+		t.Errorf("an unnamed accelerator's SM count is assumed but engine.assumptions is empty")
 	}
 }
