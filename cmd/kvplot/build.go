@@ -84,7 +84,7 @@ func buildSiteWith(specDir string, standalone bool, perf *pages.Perf) (site.File
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		b, err := os.ReadFile(s.SpecFiles[p])
+		b, err := c.ReadFile(s.SpecFiles[p])
 		if err != nil {
 			return nil, fmt.Errorf("copying spec file: %w", err)
 		}

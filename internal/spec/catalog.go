@@ -75,7 +75,13 @@ type Catalog struct {
 	Accelerators []Accelerator
 	Fleets       []Fleet
 	Settings     Settings
+	tree         tree
 }
+
+// ReadFile reads one of the catalog's spec files again (to publish it),
+// under the same rules as loading: inside the spec directory, a regular
+// file, at most MaxFileBytes.
+func (c *Catalog) ReadFile(p string) ([]byte, error) { return c.tree.read(p) }
 
 var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source"}
 var fleetFields = []string{"name", "title", "accelerator", "count", "tp", "pp", "description"}
@@ -93,6 +99,11 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	if !st.IsDir() {
 		return nil, Problems{{Path: dir, Message: "not a directory: --specs wants a spec directory holding models/, accelerators.yaml and fleets.yaml"}}
 	}
+	t, err := newTree(dir)
+	if err != nil {
+		return nil, Problems{{Path: dir, Message: readError(err)}}
+	}
+	c.tree = t
 	if empty, err := isEmptyDir(dir); err != nil {
 		return nil, Problems{{Path: dir, Message: readError(err)}}
 	} else if empty {
@@ -128,7 +139,7 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	bySlug := map[string]string{}
 	byName := map[string]string{}
 	for _, p := range files {
-		m, err := LoadModel(p)
+		m, err := loadModelIn(t, p, "")
 		if err != nil {
 			all = append(all, err.(Problems)...)
 			continue
@@ -145,9 +156,9 @@ func LoadCatalog(dir string) (*Catalog, error) {
 		c.Models = append(c.Models, m)
 	}
 
-	accels, declaredAccels, accelsReadable := loadList(filepath.Join(dir, "accelerators.yaml"), "accelerators", &all, parseAccelerator)
+	accels, declaredAccels, accelsReadable := loadList(t, filepath.Join(dir, "accelerators.yaml"), "accelerators", &all, parseAccelerator)
 	c.Accelerators = accels
-	c.Fleets, _, _ = loadList(filepath.Join(dir, "fleets.yaml"), "fleets", &all, parseFleet)
+	c.Fleets, _, _ = loadList(t, filepath.Join(dir, "fleets.yaml"), "fleets", &all, parseFleet)
 	all = append(all, uniqueNames(c.Accelerators, func(a Accelerator) (string, string, position, string) {
 		return a.Name, a.File, a.namePos, a.field + ".name"
 	}, "accelerator name")...)
@@ -164,7 +175,7 @@ func LoadCatalog(dir string) (*Catalog, error) {
 			all = append(all, at(fl.File, fl.accelPos, fl.field+".accelerator", "unknown accelerator %q%s", fl.Accelerator, didYouMean(fl.Accelerator, accelIDs, "accelerators.yaml")))
 		}
 	}
-	s, ps := LoadSettings(filepath.Join(dir, "site.yaml"))
+	s, ps := loadSettings(t, filepath.Join(dir, "site.yaml"))
 	all = append(all, ps...)
 	c.Settings = s
 	all = append(all, c.checkSettingsRefs()...)
@@ -229,9 +240,9 @@ func didYouMean(s string, known []string, where string) string {
 // It also returns every id (or name) the file declares, valid or not, and
 // whether the list itself could be read: references to a declared but
 // invalid entry, or into an unreadable file, are not reported again.
-func loadList[T any](p, key string, all *Problems, parse func(*file, *obj) (T, bool)) (out []T, declared map[string]bool, readable bool) {
+func loadList[T any](t tree, p, key string, all *Problems, parse func(*file, *obj) (T, bool)) (out []T, declared map[string]bool, readable bool) {
 	declared = map[string]bool{}
-	data, err := os.ReadFile(p)
+	data, err := t.read(p)
 	if err != nil {
 		*all = append(*all, Problem{Path: p, Message: readError(err)})
 		return nil, declared, false

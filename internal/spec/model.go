@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -83,16 +84,27 @@ func ParseModelAs(pathGiven string, data []byte, readFile func(string) ([]byte, 
 func LoadModel(p string) (Model, error) { return LoadModelAs(p, "") }
 
 // LoadModelAs reads a model spec file, forcing a family as ParseModelAs does.
+// A config it references must lie in the same spec tree: the directory
+// holding models/ when the file sits in a models folder, else the file's
+// own directory.
 func LoadModelAs(p, family string) (Model, error) {
-	data, err := os.ReadFile(p)
+	return loadModelIn(modelTree(p), p, family)
+}
+
+// loadModelIn reads model file p of spec tree t; its config must be in t.
+func loadModelIn(t tree, p, family string) (Model, error) {
+	data, err := t.read(p)
 	if err != nil {
 		return Model{}, Problems{{Path: p, Message: readError(err)}}
 	}
-	return ParseModelAs(p, data, os.ReadFile, family)
+	return ParseModelAs(p, data, t.read, family)
 }
 
 func readError(err error) string {
+	var out outsideError
 	switch {
+	case errors.As(err, &out), errors.Is(err, errNotRegular), errors.Is(err, errTooLarge):
+		return err.Error()
 	case os.IsNotExist(err):
 		return "cannot read: no such file"
 	case os.IsPermission(err):
@@ -203,6 +215,8 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 			m.Arch = a
 			m.Family = familyName(ao, forced)
 		}
+	case hasCfg && !strings.EqualFold(path.Ext(cfg), ".json"):
+		f.errorf(o.vals["config"], "config", "must name a Hugging Face config file ending in .json, got %s", quoteShort(cfg))
 	case hasCfg:
 		ref := cfg
 		if !filepath.IsAbs(ref) {
@@ -211,7 +225,12 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 		m.ConfigFile = ref
 		data, err := readFile(filepath.FromSlash(ref))
 		if err != nil {
-			f.errorf(o.vals["config"], "config", "%s: %s", ref, readError(err))
+			shown := ref
+			var out outsideError
+			if errors.As(err, &out) {
+				shown = cfg // as written: the resolved path may hide the escape
+			}
+			f.errorf(o.vals["config"], "config", "%s: %s", quoteShort(shown), readError(err))
 			return m
 		}
 		cf := &file{path: ref}

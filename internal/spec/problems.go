@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kvplot/kvplot/internal/units"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,6 +31,10 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	return escapeControls(p.rawString())
+}
+
+func (p Problem) rawString() string {
 	var b strings.Builder
 	b.WriteString(p.Path)
 	if p.Line > 0 {
@@ -100,6 +105,7 @@ func (f *file) note(format string, args ...any) {
 }
 
 func (f *file) errorf(n *yaml.Node, field, format string, args ...any) {
+	cutQuoted(format, args)
 	p := Problem{Path: f.path, Field: field, Message: fmt.Sprintf(format, args...)}
 	if n != nil {
 		p.Line, p.Col = n.Line, n.Column
@@ -113,6 +119,11 @@ func (f *file) errorf(n *yaml.Node, field, format string, args ...any) {
 // column. YAML syntax errors carry yaml.v3's line; the column is that of the
 // offending tab or the first character of the line.
 func (f *file) parse(data []byte) *yaml.Node {
+	if n := valueCount(f.path, data); n > MaxFileValues {
+		f.problems = append(f.problems, Problem{Path: f.path, Message: fmt.Sprintf("holds about %s values, more than kvplot's limit of %s for a spec file",
+			units.Group(int64(n)), units.Group(MaxFileValues))})
+		return nil
+	}
 	if isJSON(f.path, data) {
 		if line, col, msg, ok := jsonSyntaxError(data); !ok {
 			f.problems = append(f.problems, Problem{Path: f.path, Line: line, Col: col, Message: "syntax error: " + msg})
@@ -297,6 +308,7 @@ func looksLikeJSON(data []byte) bool {
 func jsonSyntaxError(data []byte) (line, col int, msg string, ok bool) {
 	clean := pythonJSON(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	dec := json.NewDecoder(bytes.NewReader(clean))
+	dec.UseNumber() // 1e400 is valid JSON; a field kvplot reads checks its range
 	var v any
 	err := dec.Decode(&v)
 	if err == nil {
@@ -447,9 +459,9 @@ func kindName(n *yaml.Node) string {
 		return "null"
 	}
 	if n.Tag == "!!str" {
-		return fmt.Sprintf("the string %q", n.Value)
+		return "the string " + quoteShort(n.Value)
 	}
-	return n.Value
+	return cutText(n.Value)
 }
 
 // field returns the first present, non-null field among names.

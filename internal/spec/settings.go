@@ -93,9 +93,11 @@ const (
 )
 
 // LoadSettings reads site.yaml; a missing file gives the defaults.
-func LoadSettings(p string) (Settings, Problems) {
+func LoadSettings(p string) (Settings, Problems) { return loadSettings(tree{}, p) }
+
+func loadSettings(t tree, p string) (Settings, Problems) {
 	s := DefaultSettings()
-	data, err := os.ReadFile(p)
+	data, err := t.read(p)
 	if os.IsNotExist(err) {
 		return s, nil
 	}
