@@ -158,7 +158,7 @@ func TestMaxContext(t *testing.T) {
 	budget := capacity - weights - 1<<30
 	for _, batch := range []int64{1, 3, 64} {
 		want := budget / (131_072 * batch)
-		if got := p.MaxContext(batch); got.Tokens != want || got.Unbounded {
+		if got := p.KVCapacity(batch); got.Tokens != want || got.Unbounded {
 			t.Errorf("MaxContext(batch %d) = %+v, want %d tokens", batch, got, want)
 		}
 	}
@@ -194,7 +194,7 @@ func TestMaxContextPiecewiseMatchesScan(t *testing.T) {
 	w := WeightScheme{Default: bf16}.Bytes(m.Params().ByClass)
 	for _, extra := range []int64{1 << 30, 3 << 30, 7<<30 + 12345} {
 		p, _ := NewPlan(m, sc, Fleet{Name: "t", CapacityBytes: w + extra, Count: 1, TP: 1, PP: 1})
-		got := p.MaxContext(1).Tokens
+		got := p.KVCapacity(1).Tokens
 		if m.KVBytes(kvBF16, got, 1) > extra || m.KVBytes(kvBF16, got+1, 1) <= extra {
 			t.Errorf("MaxContext with %d bytes of room = %d: not the largest fitting context", extra, got)
 		}

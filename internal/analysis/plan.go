@@ -229,21 +229,32 @@ func (p Plan) Memory(context, batch int64) MemoryPerGPU {
 // ContextCeiling bounds the context solver: 2^40 tokens.
 const ContextCeiling = int64(1) << 40
 
-// ContextLimit is the answer of MaxContext.
+// ContextLimit is the answer of MaxContext and KVCapacity.
 type ContextLimit struct {
-	// Tokens is the longest context per sequence that fits; 0 when not
-	// even an empty sequence fits.
+	// Tokens is the longest context per sequence that can be served: the
+	// memory limit capped by the model's own limit. 0 when not even an
+	// empty sequence fits.
 	Tokens int64
 	// Unbounded is set when every layer stops growing (windows, fixed
 	// states) and the plateau fits: memory does not limit the context.
 	Unbounded bool
+	// KVCapacityTokens is the memory-only limit: the longest context the
+	// KV budget holds, whatever the model was built for (ContextCeiling
+	// when Unbounded).
+	KVCapacityTokens int64
+	// ModelTokens is the model's own limit (Model.MaxContext), 0 when
+	// unknown.
+	ModelTokens int64
+	// LimitedByModel is set when the model's limit, not memory, decides
+	// Tokens (memory holds at least that much).
+	LimitedByModel bool
 }
 
-// MaxContext is the longest context each of batch sequences can have so
-// that every accelerator's cache fits its budget. The cache grows
-// monotonically with context, so a binary search over [0, ContextCeiling]
-// finds it in at most 41 steps.
-func (p Plan) MaxContext(batch int64) ContextLimit {
+// KVCapacity is the longest context each of batch sequences can have so
+// that every accelerator's cache fits its budget, by memory alone. The
+// cache grows monotonically with context, so a binary search over [0,
+// ContextCeiling] finds it in at most 41 steps.
+func (p Plan) KVCapacity(batch int64) ContextLimit {
 	if batch < 1 {
 		batch = 1
 	}
@@ -263,9 +274,36 @@ func (p Plan) MaxContext(batch int64) ContextLimit {
 		for _, s := range p.Stages {
 			bounded = bounded && s.cost.bounded()
 		}
-		return ContextLimit{Tokens: ContextCeiling, Unbounded: bounded}
+		return ContextLimit{Tokens: ContextCeiling, KVCapacityTokens: ContextCeiling, Unbounded: bounded}
 	}
-	return ContextLimit{Tokens: largestFitting(0, ContextCeiling, fits)}
+	n := largestFitting(0, ContextCeiling, fits)
+	return ContextLimit{Tokens: n, KVCapacityTokens: n}
+}
+
+// MaxContext is the longest context each of batch sequences can be
+// served with: KVCapacity capped by the model's own limit when that is
+// known. LimitedByModel says which of the two decided.
+func (p Plan) MaxContext(batch int64) ContextLimit {
+	l := p.KVCapacity(batch)
+	if p.Model == nil {
+		return l
+	}
+	return capContext(l, p.Model.MaxContext)
+}
+
+// capContext caps a memory-only limit by a model limit (0: unknown).
+func capContext(l ContextLimit, model int64) ContextLimit {
+	l.ModelTokens = model
+	if model > 0 && l.KVCapacityTokens >= model {
+		l.Tokens, l.LimitedByModel = model, true
+	}
+	return l
+}
+
+// ContextServable reports whether sequences of context tokens are within
+// the model's limit (always true when the limit is unknown).
+func (m *Model) ContextServable(context int64) bool {
+	return m.MaxContext <= 0 || context <= m.MaxContext
 }
 
 // largestFitting is the largest n in [lo, hi] with fits(n), for a fits

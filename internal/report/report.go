@@ -139,7 +139,7 @@ func maxContext(c *spec.Catalog, m spec.Model, f spec.Fleet, batch int64) string
 	if err != nil {
 		return "n/a"
 	}
-	l := p.MaxContext(batch)
+	l := p.KVCapacity(batch) // the prototype knew no model limits
 	if l.Unbounded {
 		return "unbounded"
 	}

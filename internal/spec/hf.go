@@ -254,7 +254,7 @@ func interpretText(f *file, o *obj, famp *family) (analysis.Model, bool) {
 		o.checkCounts()
 		return m, false
 	}
-	m.MaxContext, _ = o.integer(1, MaxContextTokens, "max_position_embeddings", "n_positions", "seq_length", "max_sequence_length", "n_ctx")
+	m.MaxContext = contextLimit(o, mt)
 	m.TiedEmbedding = fam.tied
 	if t, ok := o.boolean("tie_word_embeddings"); ok {
 		m.TiedEmbedding = t
