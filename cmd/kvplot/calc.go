@@ -44,13 +44,13 @@ func parse(fs *pflag.FlagSet, synopsis string, args []string, stdout io.Writer) 
 }
 
 type calcFlags struct {
-	model, specs, fleet, gpu string
-	family                   string
-	gpus, tp, pp             int64
-	gpuMemory                string
-	weightDType, kvDType     string
-	batch, context           int64
-	json                     bool
+	model, specs, fleet, gpu  string
+	family                    string
+	gpus, tp, pp, gpusPerNode int64
+	gpuMemory                 string
+	weightDType, kvDType      string
+	batch, context            int64
+	json                      bool
 
 	// Engine profile (--engine and its settings).
 	engine              string
@@ -61,7 +61,7 @@ type calcFlags struct {
 	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N] [--gpus-per-node N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
@@ -71,9 +71,10 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.specs, "specs", "specs", "spec directory (models/, accelerators.yaml, fleets.yaml, site.yaml)")
 	fs.StringVar(&f.fleet, "fleet", "", "a fleet from the catalog")
 	fs.StringVar(&f.gpu, "gpu", "", "an accelerator ID from the catalog (instead of --fleet)")
-	fs.Int64Var(&f.gpus, "gpus", 0, "number of accelerators (default tp × pp)")
-	fs.Int64Var(&f.tp, "tp", 0, "tensor-parallel degree (default 1, or --gpus ÷ pp)")
-	fs.Int64Var(&f.pp, "pp", 0, "pipeline-parallel degree (default 1)")
+	fs.Int64Var(&f.gpus, "gpus", 0, "number of accelerators (default tp × pp); without --tp/--pp kvplot chooses the layout")
+	fs.Int64Var(&f.tp, "tp", 0, "fix the tensor-parallel degree (default: chosen with --gpus, else 1)")
+	fs.Int64Var(&f.pp, "pp", 0, "fix the pipeline-parallel degree (default: chosen with --gpus, else 1)")
+	fs.Int64Var(&f.gpusPerNode, "gpus-per-node", 0, "accelerators per node, the limit of tensor parallelism (default: the accelerator's, usually 8)")
 	fs.StringVar(&f.gpuMemory, "gpu-memory", "", "memory per accelerator as the runtime reports it, with a unit (79.19GiB, 80GB); alone, an unnamed accelerator")
 	fs.StringVar(&f.weightDType, "weight-dtype", "", "weight format: "+strings.Join(analysis.DTypeNames(), ", ")+" (default: the model's own)")
 	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format: "+strings.Join(analysis.KVDTypeNames(), ", ")+" (default: the spec set's)")
@@ -107,7 +108,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	for _, v := range []struct {
 		name string
 		n    int64
-	}{{"gpus", f.gpus}, {"tp", f.tp}, {"pp", f.pp}} {
+	}{{"gpus", f.gpus}, {"tp", f.tp}, {"pp", f.pp}, {"gpus-per-node", f.gpusPerNode}} {
 		if fs.Changed(v.name) && (v.n < 1 || v.n > 4096) {
 			return usagef("calc: --%s must be between 1 and 4096, got %d", v.name, v.n)
 		}
@@ -150,16 +151,32 @@ type calcResult struct {
 	Context               int64  `json:"context"`
 	Batch                 int64  `json:"batch"`
 	KVBytes               int64  `json:"kv_bytes"`
-	ModelMaxContext       int64  `json:"model_max_context"`
-	Overhead              string `json:"overhead"`
+	// ModelMaxContextTokens is the model's own limit, null when unknown.
+	ModelMaxContextTokens *int64 `json:"model_max_context_tokens"`
+	// ContextExceedsModelLimit is set when --context is beyond it.
+	ContextExceedsModelLimit bool   `json:"context_exceeds_model_limit,omitempty"`
+	Overhead                 string `json:"overhead"`
 
 	Fleet               *calcFleet  `json:"fleet,omitempty"`
+	Layout              *calcLayout `json:"layout,omitempty"`
 	PerGPU              *calcPerGPU `json:"per_gpu,omitempty"`
 	Fits                *bool       `json:"fits,omitempty"`
 	MaxContextTokens    *int64      `json:"max_context_tokens,omitempty"`
+	KVCapacityTokens    *int64      `json:"kv_capacity_tokens,omitempty"`
+	MaxContextLimitedBy *string     `json:"max_context_limited_by,omitempty"`
 	MaxContextUnbounded *bool       `json:"max_context_unbounded,omitempty"`
 	MaxConcurrency      *int64      `json:"max_concurrency,omitempty"`
+	MaxConcurrencyTotal *int64      `json:"max_concurrency_total,omitempty"`
 	Engine              *calcEngine `json:"engine,omitempty"`
+}
+
+// calcLayout is the layout the figures assume; Chosen is set when kvplot
+// chose it (neither --tp nor --pp, nor the fleet, fixed both).
+type calcLayout struct {
+	TP       int64 `json:"tp"`
+	PP       int64 `json:"pp"`
+	Replicas int64 `json:"replicas"`
+	Chosen   bool  `json:"chosen"`
 }
 
 // calcEngine is an engine profile's startup prediction (--engine vllm or
@@ -288,7 +305,10 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		// printing 8 EiB as if it were an answer.
 		return res, usagef("calc: %d sequences of %d tokens need more than 8 EiB of KV cache; lower --batch or --context", f.batch, f.context)
 	}
-	res.ModelMaxContext = arch.MaxContext
+	if arch.MaxContext > 0 {
+		res.ModelMaxContextTokens = &arch.MaxContext
+		res.ContextExceedsModelLimit = f.context > arch.MaxContext
+	}
 	res.Overhead = sc.Overhead.Describe()
 
 	prof, err := engine.Lookup(f.engine)
@@ -302,14 +322,15 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	if err != nil || !ok {
 		return res, err
 	}
-	if msg := arch.TPProblem(fleet.shape.TP); msg != "" {
-		return res, fmt.Errorf("%s of model %q", msg, m.Name)
+	choice := analysis.ChooseLayout(arch, sc, fleet.hw, f.context)
+	best, placed := choice.Best()
+	if !placed {
+		return res, noLayoutError(choice, fleet.hw, m.Name)
 	}
-	plan, err := analysis.NewPlan(arch, sc, fleet.shape)
-	if err != nil {
-		return res, usagef("calc: %v", err)
-	}
+	plan := best.Plan
+	fleet.shape = plan.Fleet
 	res.Fleet = &calcFleet{Name: fleet.shape.Name, Accelerator: fleet.accel, Count: fleet.shape.Count, TP: fleet.shape.TP, PP: fleet.shape.PP, Replicas: fleet.shape.Replicas()}
+	res.Layout = &calcLayout{TP: best.TP, PP: best.PP, Replicas: best.Replicas, Chosen: fleet.hw.TP == 0 || fleet.hw.PP == 0}
 	mem := plan.Memory(f.context, f.batch)
 	res.PerGPU = &calcPerGPU{
 		CapacityBytes: mem.CapacityBytes, WeightsBytes: mem.WeightsBytes, ActivationBytes: mem.ActivationBytes,
@@ -317,8 +338,12 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	}
 	fits := mem.FreeBytes >= 0
 	lim := plan.MaxContext(f.batch)
-	conc := plan.MaxConcurrency(f.context)
-	res.Fits, res.MaxContextTokens, res.MaxContextUnbounded, res.MaxConcurrency = &fits, &lim.Tokens, &lim.Unbounded, &conc
+	conc, total := best.PerReplica, best.Total
+	res.Fits, res.MaxContextTokens, res.MaxContextUnbounded, res.MaxConcurrency, res.MaxConcurrencyTotal = &fits, &lim.Tokens, &lim.Unbounded, &conc, &total
+	res.KVCapacityTokens = &lim.KVCapacityTokens
+	if by := limitedBy(lim); by != "" {
+		res.MaxContextLimitedBy = &by
+	}
 	if prof.Engine != "simple" {
 		settings, err := engineSettings(f)
 		if err != nil {
@@ -398,34 +423,58 @@ func engineSettings(f calcFlags) (engine.Settings, error) {
 }
 
 type resolvedFleet struct {
-	shape analysis.Fleet
+	hw    analysis.Hardware
+	shape analysis.Fleet // the chosen layout, once chosen
 	accel string
 }
 
-// calcFleetFor builds the fleet of calc's flags; ok is false when no
-// accelerator was named at all.
+// limitedBy names what decides a max context: "model" (its own limit),
+// "memory", or "" when nothing does (memory unbounded, model limit unknown)
+// or nothing fits.
+func limitedBy(l analysis.ContextLimit) string {
+	switch {
+	case l.LimitedByModel:
+		return "model"
+	case l.Unbounded || l.Tokens == 0:
+		return ""
+	}
+	return "memory"
+}
+
+// noLayoutError says why no layout of hw serves the model: for one the
+// flags or the fleet fixed, the engine's own objection.
+func noLayoutError(c analysis.LayoutChoice, hw analysis.Hardware, model string) error {
+	if len(c.Options) > 0 && hw.TP > 0 && hw.PP > 0 {
+		return fmt.Errorf("%s of model %q", c.Options[0].Problem, model)
+	}
+	return errors.New(c.Reason)
+}
+
+// calcFleetFor builds the hardware of calc's flags; ok is false when no
+// accelerator was named at all. --tp and --pp pin the layout (over a
+// fleet's own pins); without them kvplot chooses one.
 func calcFleetFor(f calcFlags, cat *spec.Catalog, changed func(string) bool) (resolvedFleet, bool, error) {
 	var r resolvedFleet
-	r.shape = analysis.Fleet{Count: 1, TP: 1, PP: 1}
+	r.hw = analysis.Hardware{Count: 1}
 	switch {
 	case f.fleet != "":
 		fl, ok := cat.Fleet(f.fleet)
 		if !ok {
 			return r, false, fmt.Errorf("unknown fleet %q in %s/fleets.yaml", f.fleet, f.specs)
 		}
-		r.shape = cat.AnalysisFleet(fl)
+		r.hw = cat.Hardware(fl)
 		r.accel = fl.Accelerator
 	case f.gpu != "":
 		a, ok := cat.Accelerator(f.gpu)
 		if !ok {
 			return r, false, fmt.Errorf("unknown accelerator %q in %s/accelerators.yaml", f.gpu, f.specs)
 		}
-		r.shape.Name, r.shape.CapacityBytes, r.accel = a.ID, a.RuntimeBytes, a.ID
+		r.hw.Name, r.hw.CapacityBytes, r.hw.GPUsPerNode, r.accel = a.ID, a.RuntimeBytes, a.GPUsPerNode, a.ID
 	case f.gpuMemory != "":
-		r.shape.Name, r.accel = "custom", "custom"
+		r.hw.Name, r.accel = "custom", "custom"
 	default:
-		if changed("gpus") || changed("tp") || changed("pp") {
-			return r, false, usagef("calc: --gpus, --tp and --pp need --fleet, --gpu or --gpu-memory")
+		if changed("gpus") || changed("tp") || changed("pp") || changed("gpus-per-node") {
+			return r, false, usagef("calc: --gpus, --tp, --pp and --gpus-per-node need --fleet, --gpu or --gpu-memory")
 		}
 		return r, false, nil
 	}
@@ -437,24 +486,30 @@ func calcFleetFor(f calcFlags, cat *spec.Catalog, changed func(string) bool) (re
 		if b == 0 {
 			return r, false, usagef("calc: --gpu-memory must be more than 0 bytes")
 		}
-		r.shape.CapacityBytes = b
+		r.hw.CapacityBytes = b
+	}
+	if changed("gpus-per-node") {
+		r.hw.GPUsPerNode = f.gpusPerNode
+	}
+	if r.hw.GPUsPerNode == 0 {
+		r.hw.GPUsPerNode = analysis.DefaultGPUsPerNode
+	}
+	if changed("tp") {
+		r.hw.TP = f.tp
 	}
 	if changed("pp") {
-		r.shape.PP = f.pp
+		r.hw.PP = f.pp
 	}
 	switch {
-	case changed("tp"):
-		r.shape.TP = f.tp
 	case changed("gpus"):
-		r.shape.TP = max(1, f.gpus/r.shape.PP)
+		r.hw.Count = f.gpus
+	case f.fleet == "":
+		// Without --gpus: exactly the accelerators the pins ask for.
+		r.hw.Count = max(r.hw.TP, 1) * max(r.hw.PP, 1)
+		r.hw.TP, r.hw.PP = max(r.hw.TP, 1), max(r.hw.PP, 1)
 	}
-	if changed("gpus") {
-		r.shape.Count = f.gpus
-	} else if changed("tp") || changed("pp") || f.fleet == "" {
-		r.shape.Count = r.shape.TP * r.shape.PP
-	}
-	if r.shape.Count%(r.shape.TP*r.shape.PP) != 0 {
-		return r, false, usagef("calc: %d accelerators is not a multiple of tp×pp = %d", r.shape.Count, r.shape.TP*r.shape.PP)
+	if group := max(r.hw.TP, 1) * max(r.hw.PP, 1); r.hw.Count%group != 0 {
+		return r, false, usagef("calc: %d accelerators is not a multiple of tp×pp = %d", r.hw.Count, group)
 	}
 	return r, true, nil
 }
@@ -487,13 +542,26 @@ func writeCalc(w io.Writer, r calcResult) error {
 		fmt.Fprintf(&b, "  state per seq    %s (Mamba/linear-attention layers)\n", units.FormatBytes(r.StateBytesPerSequence))
 	}
 	fmt.Fprintf(&b, "  KV cache         %s for %d × %s tokens (windows applied)\n", gib(r.KVBytes), r.Batch, units.Group(r.Context))
+	if r.ModelMaxContextTokens != nil {
+		fmt.Fprintf(&b, "  model limit      %s tokens", units.Group(*r.ModelMaxContextTokens))
+		if r.ContextExceedsModelLimit {
+			fmt.Fprintf(&b, " (--context %s is beyond it: figures for it are memory only)", units.Group(r.Context))
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("  model limit      unknown (the config states none)\n")
+	}
 	if r.Fleet == nil {
 		fmt.Fprintf(&b, "No accelerator given: add --fleet, --gpu or --gpu-memory to see whether it fits.\n")
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	fl, g := r.Fleet, r.PerGPU
-	fmt.Fprintf(&b, "On %s: %d × %s, tp %d, pp %d (%d replica(s)); per GPU:\n", fl.Name, fl.Count, fl.Accelerator, fl.TP, fl.PP, fl.Replicas)
+	how := ""
+	if r.Layout != nil && r.Layout.Chosen {
+		how = ", the layout holding the most sequences (kvplot plan lists them all)"
+	}
+	fmt.Fprintf(&b, "On %s: %d × %s, tp %d, pp %d (%d replica(s))%s; per GPU:\n", fl.Name, fl.Count, fl.Accelerator, fl.TP, fl.PP, fl.Replicas, how)
 	fmt.Fprintf(&b, "  capacity         %s\n", gib(g.CapacityBytes))
 	fmt.Fprintf(&b, "  weights          %s\n", gib(g.WeightsBytes))
 	fmt.Fprintf(&b, "  reserves         %s activations + %s runtime\n", gib(g.ActivationBytes), gib(g.RuntimeBytes))
@@ -504,12 +572,17 @@ func writeCalc(w io.Writer, r calcResult) error {
 	} else {
 		fmt.Fprintf(&b, "  fits             NO, short by %s\n", gib(-g.FreeBytes))
 	}
-	if *r.MaxContextUnbounded {
-		fmt.Fprintf(&b, "  max context      not limited by memory (every layer's cache stops growing) at batch %d\n", r.Batch)
-	} else {
-		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d\n", units.Group(*r.MaxContextTokens), r.Batch)
+	switch {
+	case r.MaxContextLimitedBy != nil && *r.MaxContextLimitedBy == "model" && *r.MaxContextUnbounded:
+		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d (model limit; memory does not limit it)\n", units.Group(*r.MaxContextTokens), r.Batch)
+	case r.MaxContextLimitedBy != nil && *r.MaxContextLimitedBy == "model":
+		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d (model limit; memory holds %s)\n", units.Group(*r.MaxContextTokens), r.Batch, units.Group(*r.KVCapacityTokens))
+	case *r.MaxContextUnbounded:
+		fmt.Fprintf(&b, "  max context      not limited by memory (every layer's cache stops growing) at batch %d; model limit unknown\n", r.Batch)
+	default:
+		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d (memory limit)\n", units.Group(*r.MaxContextTokens), r.Batch)
 	}
-	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica\n", units.Group(*r.MaxConcurrency), units.Group(r.Context))
+	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica, %s on all %d replica(s)\n", units.Group(*r.MaxConcurrency), units.Group(r.Context), units.Group(*r.MaxConcurrencyTotal), fl.Replicas)
 	if e := r.Engine; e != nil {
 		fmt.Fprintf(&b, "As %s would start (per GPU of the binding stage):\n", e.Profile)
 		fmt.Fprintf(&b, "  budget           %s: weights %s, activations %s, non-torch %s\n", gib(e.BudgetBytes), gib(e.WeightsBytes), gib(e.ActivationBytes), gib(e.NonTorchBytes))

@@ -17,7 +17,7 @@ func TestGoldenOutput(t *testing.T) {
 		args []string
 	}{
 		{"calc-llama-3-8b-h100", []string{"calc", "--specs", defaultSpecs, "--model", "llama-3-8b", "--fleet", "1x-h100", "--batch", "8", "--context", "32768"}},
-		{"calc-deepseek-v3-json", []string{"calc", "--specs", defaultSpecs, "--model", "deepseek-v3", "--fleet", "8x-h200-tp8", "--context", "131072", "--json"}},
+		{"calc-deepseek-v3-json", []string{"calc", "--specs", defaultSpecs, "--model", "deepseek-v3", "--fleet", "8x-h200", "--context", "131072", "--json"}},
 		{"calc-gemma-3-no-gpu", []string{"calc", "--specs", defaultSpecs, "--model", "gemma-3-4b-it", "--context", "131072"}},
 		{"calc-qwen3-next-fp8", []string{"calc", "--specs", defaultSpecs, "--model", "qwen3-next-80b-a3b-thinking", "--gpu", "h100-sxm", "--gpus", "2", "--kv-dtype", "fp8"}},
 		{"report-default", []string{"report", "--specs", defaultSpecs}},

@@ -8,6 +8,7 @@
 //	            [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--json]
 //	            [--engine simple|vllm|sglang] [--gpu-memory-utilization F] [--max-num-batched-tokens N]
 //	            [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]
+//	kvplot plan --model NAME|PATH (--fleet NAME | --gpu ID --gpus N) [--context N] [--json]
 //	kvplot report [--specs DIR]
 //	kvplot validate [--specs DIR]
 //	kvplot build [--specs DIR] [--out DIR] [--standalone]
@@ -64,6 +65,7 @@ const usage = `kvplot: LLM memory planning from model and GPU specs.
 
 Usage:
   kvplot calc --model NAME|PATH [flags]   answer one question: params, weights, KV cache, fit on a fleet
+  kvplot plan --model M --gpu G --gpus N  rank the TP/PP/replica layouts of N accelerators for a model
   kvplot report [--specs DIR]             the plain-text memory report (the seed prototype's tables)
   kvplot validate [--specs DIR]           check every spec file and print each problem as file:line:col
   kvplot build [--specs DIR] [--out DIR]  build the static chart site
@@ -83,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "calc":
 		return runCalc(rest, stdout, stderr)
+	case "plan":
+		return runPlan(rest, stdout, stderr)
 	case "report":
 		return runReport(rest, stdout, stderr)
 	case "validate":
@@ -96,5 +100,5 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (want calc, report, validate, build or help)", cmd)
+	return usagef("unknown command %q (want calc, plan, report, validate, build or help)", cmd)
 }

@@ -54,8 +54,24 @@ func TestCalcJSONContract(t *testing.T) {
 		"per_gpu.capacity_bytes":  capacity,
 		"per_gpu.weights_bytes":   weights,
 		"per_gpu.kv_budget_bytes": budget,
-		"max_context_tokens":      budget / (131072 * 4),
-		"max_concurrency":         budget / (131072 * 8192),
+		// Meta-Llama-3-8B's config: max_position_embeddings 8192. Memory
+		// holds more, so the model's limit decides.
+		"model_max_context_tokens": 8192,
+		"max_context_tokens":       8192,
+		"kv_capacity_tokens":       budget / (131072 * 4),
+		"max_concurrency":          budget / (131072 * 8192),
+		"max_concurrency_total":    budget / (131072 * 8192),
+		"layout.tp":                1,
+		"layout.replicas":          1,
+	}
+	if budget/(131072*4) <= 8192 {
+		t.Fatalf("the test needs memory for more than 8,192 tokens, budget holds %d", budget/(131072*4))
+	}
+	if got := get("max_context_limited_by"); got != "model" {
+		t.Errorf("max_context_limited_by = %v, want \"model\"", got)
+	}
+	if got := get("layout.chosen"); got != false {
+		t.Errorf("layout.chosen = %v, want false (one accelerator, nothing to choose)", got)
 	}
 	for path, w := range want {
 		v, ok := get(path).(json.Number)

@@ -15,8 +15,8 @@ func (b *builder) fleetPage(fi int) Page {
 	f := c.Fleets[fi]
 	a, _ := c.Accelerator(f.Accelerator)
 	pg := Page{Path: fleetPath(b.fleetSlugs[fi]), Title: f.Title}
-	pg.Intro = strings.TrimSpace(f.Description + "\n\n" + fmt.Sprintf("%d × %s, tensor parallel %d, pipeline parallel %d (%d replica(s)). Each accelerator: %s nameplate, %s as the runtime reports it.",
-		f.Count, a.Name, f.TP, f.PP, f.Count/(f.TP*f.PP), a.NameplateText, units.FormatGiB(a.RuntimeBytes)))
+	pg.Intro = strings.TrimSpace(f.Description + "\n\n" + fmt.Sprintf("%d × %s, %s. Each accelerator: %s nameplate, %s as the runtime reports it.",
+		f.Count, a.Name, b.layoutRule(f), a.NameplateText, units.FormatGiB(a.RuntimeBytes)))
 	var links Links
 	if a.Source != "" {
 		links = append(links, Link{Text: a.Name + " specifications", Href: a.Source, External: true})

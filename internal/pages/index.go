@@ -88,7 +88,7 @@ func (b *builder) index() Page {
 	for i, f := range c.Fleets {
 		a, _ := c.Accelerator(f.Accelerator)
 		flinks = append(flinks, Link{Text: f.Title, Href: fleetPath(b.fleetSlugs[i]),
-			Note: fmt.Sprintf("%d × %s (%s each as the runtime reports it), TP %d, PP %d", f.Count, a.Name, units.FormatGiB(a.RuntimeBytes), f.TP, f.PP)})
+			Note: fmt.Sprintf("%d × %s (%s each as the runtime reports it), %s", f.Count, a.Name, units.FormatGiB(a.RuntimeBytes), b.layoutRule(f))})
 	}
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Fleets", ID: "fleet-pages"}, flinks,
 		Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions())

@@ -365,7 +365,7 @@ func (b *builder) fitSection(s *study) []Block {
 		if p.err != nil || p.p.Memory(set.ScenarioContext, set.ScenarioBatch).FreeBytes >= 0 {
 			continue
 		}
-		opts := analysis.FitOptions(arch, s.sc, c.AnalysisFleet(c.Fleets[i]), set.ScenarioContext, set.ScenarioBatch, maxTP)
+		opts := analysis.FitOptions(arch, s.sc, p.p.Fleet, set.ScenarioContext, set.ScenarioBatch, maxTP)
 		fix, free := "none up to TP "+fmt.Sprint(maxTP), ""
 		for _, o := range opts {
 			if o.Fits {
@@ -437,7 +437,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 			continue
 		}
 		a, _ := c.Accelerator(f.Accelerator)
-		fl := c.AnalysisFleet(f)
+		fl := s.plans[i].p.Fleet
 		bar.Categories = append(bar.Categories, f.Title)
 		row := []string{f.Title}
 		r := []any{f.Name}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,19 +32,26 @@ type Accelerator struct {
 	SMCount       int64
 	SMCountSource string
 	Source        string
-	File          string
+	// GPUsPerNode is how many of these a server holds (gpus_per_node),
+	// analysis.DefaultGPUsPerNode when not stated.
+	GPUsPerNode int64
+	File        string
 	// Line and Col locate the accelerator's entry in File.
 	Line, Col int
 	field     string // "accelerators[i]"
 	namePos   position
 }
 
-// Fleet is a named deployment.
+// Fleet is named hardware: Count accelerators, GPUsPerNode to a node. TP
+// and PP pin the layout when the fleet states them (above 0); otherwise
+// kvplot chooses one per model (see Catalog.Layout).
 type Fleet struct {
 	Name, Title, Description string
 	Accelerator              string // accelerator ID
 	Count, TP, PP            int64
-	File                     string
+	// GPUsPerNode is the node size (gpus_per_node), 0 for the accelerator's.
+	GPUsPerNode int64
+	File        string
 	// Line and Col locate the fleet's entry in File.
 	Line, Col int
 	field     string // "fleets[i]"
@@ -83,8 +91,8 @@ type Catalog struct {
 // file, at most MaxFileBytes.
 func (c *Catalog) ReadFile(p string) ([]byte, error) { return c.tree.read(p) }
 
-var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source"}
-var fleetFields = []string{"name", "title", "accelerator", "count", "tp", "pp", "description"}
+var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source", "gpus_per_node"}
+var fleetFields = []string{"name", "title", "accelerator", "count", "tp", "pp", "gpus_per_node", "description"}
 
 // LoadCatalog reads a spec directory: models/*.yaml|*.json, accelerators.yaml,
 // fleets.yaml and an optional site.yaml. It returns every problem found, in
@@ -372,6 +380,9 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	if s, ok := o.str("source"); ok && checkURL(f, o.vals["source"], o.prefix+"source", s) {
 		a.Source = s
 	}
+	if n, ok := o.integer(1, MaxParallel, "gpus_per_node"); ok {
+		a.GPUsPerNode = n
+	}
 	return a, len(f.problems) == before
 }
 
@@ -427,7 +438,7 @@ func requireStr(f *file, o *obj, name string) string {
 func parseFleet(f *file, o *obj) (Fleet, bool) {
 	before := len(f.problems)
 	o.strict(fleetFields...)
-	fl := Fleet{File: f.path, TP: 1, PP: 1, Count: 1, field: strings.TrimSuffix(o.prefix, ".")}
+	fl := Fleet{File: f.path, Count: 1, field: strings.TrimSuffix(o.prefix, ".")}
 	if o.n != nil {
 		fl.Line, fl.Col = o.n.Line, o.n.Column
 	}
@@ -452,8 +463,11 @@ func parseFleet(f *file, o *obj) (Fleet, bool) {
 	if n, ok := o.integer(1, MaxParallel, "pp"); ok {
 		fl.PP = n
 	}
-	if len(f.problems) == before && fl.Count%(fl.TP*fl.PP) != 0 {
-		f.errorf(o.pos("count"), o.prefix+"count", "%d accelerators is not a multiple of tp×pp = %d", fl.Count, fl.TP*fl.PP)
+	if n, ok := o.integer(1, MaxParallel, "gpus_per_node"); ok {
+		fl.GPUsPerNode = n
+	}
+	if group := max(fl.TP, 1) * max(fl.PP, 1); len(f.problems) == before && fl.Count%group != 0 {
+		f.errorf(o.pos("count"), o.prefix+"count", "%d accelerators is not a multiple of tp×pp = %d", fl.Count, group)
 	}
 	return fl, len(f.problems) == before
 }
@@ -495,10 +509,18 @@ func (c *Catalog) Model(s string) (Model, bool) {
 	return Model{}, false
 }
 
-// AnalysisFleet turns a fleet spec into the analysis shape.
-func (c *Catalog) AnalysisFleet(f Fleet) analysis.Fleet {
+// Hardware is fleet f as the layout search sees it: its accelerators, node
+// size (the fleet's, else the accelerator's) and any pinned TP or PP.
+func (c *Catalog) Hardware(f Fleet) analysis.Hardware {
 	a, _ := c.Accelerator(f.Accelerator)
-	return analysis.Fleet{Name: f.Name, CapacityBytes: a.RuntimeBytes, Count: f.Count, TP: f.TP, PP: f.PP}
+	node := f.GPUsPerNode
+	if node == 0 {
+		node = a.GPUsPerNode
+	}
+	if node == 0 {
+		node = analysis.DefaultGPUsPerNode
+	}
+	return analysis.Hardware{Name: f.Name, CapacityBytes: a.RuntimeBytes, Count: f.Count, GPUsPerNode: node, TP: f.TP, PP: f.PP}
 }
 
 // orderModels applies settings' model order, then the rest by slug.
@@ -559,30 +581,26 @@ func (c *Catalog) SuggestModel(s string) string {
 	return suggest(s, names)
 }
 
-// placementProblem says why fleet f cannot serve model m, or nil.
-func (c *Catalog) placementProblem(m Model, f Fleet) *Problem {
-	if msg := TPProblem(&m.Arch, f.TP); msg != "" {
-		p := at(f.File, f.tpPos, f.field+".tp", "%s of model %q", msg, m.Slug)
-		return &p
-	}
-	if n := int64(len(m.Arch.Layers)); f.PP > n {
-		p := at(f.File, f.ppPos, f.field+".pp", "pp %d is more than the %d layers of model %q", f.PP, n, m.Slug)
-		return &p
-	}
-	return nil
+// Layout ranks the layouts of fleet f for model m at the settings'
+// scenario context and picks one (see analysis.ChooseLayout).
+func (c *Catalog) Layout(m Model, f Fleet) analysis.LayoutChoice {
+	return analysis.ChooseLayout(&m.Arch, c.Scenario(m), c.Hardware(f), c.Settings.ScenarioContext)
 }
 
-// CheckFleets reports each fleet that cannot serve a model of the catalog:
-// a tensor-parallel degree that does not split the model's heads (see
-// TPProblem) or more pipeline stages than layers. Fleets are shared by all
-// models, so LoadCatalog does not fail on these: a page shows such a pair as
-// not applicable, and Plan returns the same problem for one pair.
+// CheckFleets reports each model a fleet cannot place in any layout: only a
+// fleet that pins tp or pp can be so (tp 1 on one node always works). Fleets
+// are shared by all models, so LoadCatalog does not fail on these: a page
+// shows the pair as not placeable with the same reason.
 func (c *Catalog) CheckFleets() Problems {
 	var ps Problems
 	for _, f := range c.Fleets {
 		for _, m := range c.Models {
-			if p := c.placementProblem(m, f); p != nil {
-				ps = append(ps, *p)
+			if ch := c.Layout(m, f); ch.Chosen < 0 {
+				pos, field := f.tpPos, f.field+".tp"
+				if f.TP == 0 {
+					pos, field = f.ppPos, f.field+".pp"
+				}
+				ps = append(ps, at(f.File, pos, field, "%s", ch.Reason))
 			}
 		}
 	}
@@ -611,12 +629,14 @@ func ScenarioFor(m Model, s Settings) analysis.Scenario {
 	return analysis.Scenario{Weights: w, KV: s.KVDType, Overhead: s.Overhead}
 }
 
-// Plan places model m on fleet f with the catalog's settings. It fails with
-// Problems, at the fleet's tp or pp line, when the fleet cannot split the
-// model (see CheckFleets).
+// Plan places model m on fleet f with the catalog's settings, in the
+// layout Layout chooses. It fails, with the reason in words, when no layout
+// works.
 func (c *Catalog) Plan(m Model, f Fleet) (analysis.Plan, error) {
-	if p := c.placementProblem(m, f); p != nil {
-		return analysis.Plan{}, Problems{*p}
+	ch := c.Layout(m, f)
+	best, ok := ch.Best()
+	if !ok {
+		return analysis.Plan{}, errors.New(ch.Reason)
 	}
-	return analysis.NewPlan(&m.Arch, c.Scenario(m), c.AnalysisFleet(f))
+	return best.Plan, nil
 }
