@@ -3,9 +3,27 @@ package pages
 import (
 	"fmt"
 
+	"github.com/kvplot/kvplot/internal/units"
+
 	"github.com/kvplot/kvplot/internal/analysis"
 	"github.com/kvplot/kvplot/internal/spec"
 )
+
+// modelLimitText shows a model's own context limit; never 0 for unknown.
+func modelLimitText(n int64) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return units.Group(n)
+}
+
+// modelLimitRaw is the limit for data files: null when unknown.
+func modelLimitRaw(n int64) any {
+	if n <= 0 {
+		return nil
+	}
+	return n
+}
 
 // layoutRule says how a fleet's layout is decided: pinned by the fleet, or
 // chosen per model.

@@ -193,10 +193,15 @@ func gib(b int64) float64 { return math.Round(units.GiB(b)*1000) / 1000 }
 
 func gibText(b int64) string { return fmt.Sprintf("%.2f", units.GiB(b)) }
 
+// ctxLimitText shows a max context: capped by the model's own limit
+// ("8,192 (model limit)"), unbounded only when memory never binds and the
+// model states no limit.
 func ctxLimitText(l analysis.ContextLimit) string {
 	switch {
+	case l.LimitedByModel:
+		return units.Group(l.Tokens) + " (model limit)"
 	case l.Unbounded:
-		return "unbounded"
+		return "unbounded (model limit unknown)"
 	case l.Tokens == 0:
 		return "does not fit"
 	}
@@ -226,6 +231,8 @@ func (b *builder) assumptions(extra ...string) Assumptions {
 			units.FormatGiB(o.FixedBytes), 100*o.CapacityFraction, o.WeightsMultiple),
 		"Tensor parallelism splits weights and KV heads (replicating KV heads when TP exceeds them, and the MLA latent on every rank); pipeline parallelism splits layers; per-GPU figures are the most loaded accelerator's.",
 		fmt.Sprintf("Scenario for memory bars: %d sequences of %s tokens.", s.ScenarioBatch, units.Group(s.ScenarioContext)),
+		layoutAssumption,
+		"Context: every max-context figure is capped by the model's own limit (max_position_embeddings, with the rope_scaling rule vLLM applies); \"model limit\" marks where memory would hold more. A model whose config states no limit shows memory's figure.",
 	}
 	return append(a, extra...)
 }
@@ -285,6 +292,7 @@ func ctxK(p planOrErr, batch int64) float64 {
 	}
 	l := p.p.MaxContext(batch)
 	switch {
+	case l.LimitedByModel:
 	case l.Unbounded:
 		return 1024
 	case l.Tokens == 0:

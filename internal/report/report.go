@@ -42,6 +42,18 @@ func Write(w io.Writer, c *spec.Catalog) error {
 	}
 	fmt.Fprintln(b, header)
 	fmt.Fprintln(b, strings.Repeat("-", len(header)))
+	starred := false
+	mc := func(m spec.Model, f spec.Fleet, batch int64) string {
+		t := maxContext(c, m, f, batch)
+		starred = starred || strings.HasSuffix(t, "*")
+		return t
+	}
+	note := func() {
+		if starred {
+			fmt.Fprintln(b, "* the model's own context limit (memory would hold more)")
+			starred = false
+		}
+	}
 	for _, m := range c.Models {
 		sc := c.Scenario(m)
 		weights := sc.Weights.Bytes(m.Arch.Params().ByClass)
@@ -50,10 +62,11 @@ func Write(w io.Writer, c *spec.Catalog) error {
 			line += fmt.Sprintf(" %10.2f", units.GiB(m.Arch.KVBytes(sc.KV, ctx, 1)))
 		}
 		if hasCompare {
-			line += fmt.Sprintf(" %12s", maxContext(c, m, compare, 1))
+			line += fmt.Sprintf(" %12s", mc(m, compare, 1))
 		}
 		fmt.Fprintln(b, line)
 	}
+	note()
 
 	detail, ok := c.Model(r.DetailModel)
 	if !ok && len(c.Models) > 0 {
@@ -105,10 +118,11 @@ func Write(w io.Writer, c *spec.Catalog) error {
 		for _, f := range c.Fleets {
 			line := fmt.Sprintf("%-20s", f.Title)
 			for _, bs := range r.FleetBatches {
-				line += fmt.Sprintf(" %20s", maxContext(c, detail, f, bs))
+				line += fmt.Sprintf(" %20s", mc(detail, f, bs))
 			}
 			fmt.Fprintln(b, line)
 		}
+		note()
 	}
 	fmt.Fprintln(b, "\n"+rule)
 	return b.Flush()
@@ -139,8 +153,11 @@ func maxContext(c *spec.Catalog, m spec.Model, f spec.Fleet, batch int64) string
 	if err != nil {
 		return "n/a"
 	}
-	l := p.KVCapacity(batch) // the prototype knew no model limits
-	if l.Unbounded {
+	l := p.MaxContext(batch)
+	switch {
+	case l.LimitedByModel:
+		return units.Group(l.Tokens) + "*"
+	case l.Unbounded:
 		return "unbounded"
 	}
 	return units.Group(l.Tokens)

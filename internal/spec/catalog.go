@@ -595,13 +595,18 @@ func (c *Catalog) CheckFleets() Problems {
 	var ps Problems
 	for _, f := range c.Fleets {
 		for _, m := range c.Models {
-			if ch := c.Layout(m, f); ch.Chosen < 0 {
-				pos, field := f.tpPos, f.field+".tp"
-				if f.TP == 0 {
-					pos, field = f.ppPos, f.field+".pp"
-				}
-				ps = append(ps, at(f.File, pos, field, "%s", ch.Reason))
+			ch := c.Layout(m, f)
+			if ch.Chosen >= 0 {
+				continue
 			}
+			pos, field, why := f.ppPos, f.field+".pp", ch.Reason
+			if f.TP > 0 && m.Arch.TPProblem(f.TP) != "" {
+				pos, field = f.tpPos, f.field+".tp"
+			}
+			if len(ch.Options) > 0 {
+				why = fmt.Sprintf("%s of model %q", ch.Options[0].Problem, m.Slug)
+			}
+			ps = append(ps, at(f.File, pos, field, "%s", why))
 		}
 	}
 	sortProblems(ps)

@@ -16,18 +16,6 @@ func init() {
 	hfFields = append(hfFields, "rope_scaling", "rope_parameters")
 }
 
-// contextDefaults are the config classes' max_position_embeddings for
-// families whose config.json files leave it out, as transformers fills it in
-// when it loads them. Falcon: FalconConfig(max_position_embeddings=2048) in
-// transformers' models/falcon/configuration_falcon.py, which also reads the
-// remote-code model types RefinedWeb and RefinedWebModel; the Falcon model
-// cards give a training sequence length of 2,048.
-var contextDefaults = map[string]int64{
-	"falcon":          2048,
-	"RefinedWeb":      2048,
-	"RefinedWebModel": 2048,
-}
-
 // ropeKeepsLimit are the rope_scaling types whose max_position_embeddings
 // already is the extended limit (vLLM's _get_and_verify_max_len leaves it as
 // it is): Phi-3's longrope (and its old name su), and Llama 3.1's llama3.
@@ -41,12 +29,9 @@ var ropeKeepsLimit = map[string]bool{"su": true, "longrope": true, "llama3": tru
 // of ropeKeepsLimit or the model is a Gemma 3, whose limit is already
 // scaled. 0 means unknown: nothing is assumed.
 func contextLimit(o *obj, modelType string) int64 {
-	base, ok := o.integer(1, MaxContextTokens, contextFields...)
-	if !ok {
-		if d, has := contextDefaults[modelType]; has && !o.has(contextFields...) {
-			base = d
-		}
-	}
+	// The family's config-class default answers when no field is stated
+	// (Falcon's 2048: see family.go).
+	base, _ := o.integer(1, MaxContextTokens, contextFields...)
 	name, rs := o.field("rope_scaling", "rope_parameters")
 	if base == 0 || rs == nil || strings.Contains(modelType, "gemma3") {
 		return base

@@ -261,7 +261,7 @@ func FuzzCatalogFiles(f *testing.F) {
 			}
 		}
 		for _, fl := range c.Fleets {
-			if _, ok := c.Accelerator(fl.Accelerator); !ok || fl.TP < 1 || fl.PP < 1 || fl.Count%(fl.TP*fl.PP) != 0 || fl.Line < 1 {
+			if _, ok := c.Accelerator(fl.Accelerator); !ok || fl.TP < 0 || fl.PP < 0 || fl.GPUsPerNode < 0 || fl.Count%(max(fl.TP, 1)*max(fl.PP, 1)) != 0 || fl.Line < 1 {
 				t.Fatalf("fleet %+v accepted\ninput:\n%s", fl, input)
 			}
 		}
