@@ -345,6 +345,9 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		res.MaxContextLimitedBy = &by
 	}
 	if prof.Engine != "simple" {
+		if err := unreadQuantization(m, sc.Weights, f.weightDType != ""); err != nil {
+			return res, err
+		}
 		settings, err := engineSettings(f)
 		if err != nil {
 			return res, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -164,4 +165,40 @@ func TestCalcEngineVersion(t *testing.T) {
 	if a, _ := newest["assumptions"].([]any); len(a) == 0 {
 		t.Errorf("an unnamed accelerator's SM count is assumed but engine.assumptions is empty")
 	}
+}
+
+// TestCalcEngineRefusesUnreadQuantization checks that an engine estimate
+// for a quantized checkpoint is never built on 16-bit weights: a config
+// whose quantization_config kvplot did not turn into a quantized weight
+// scheme is refused with the field named, and --weight-dtype or a spec
+// that states the format (the catalog's gpt-oss-120b: MXFP4 experts) is
+// accepted.
+func TestCalcEngineRefusesUnreadQuantization(t *testing.T) {
+	args := []string{"calc", "--specs", "../../specs", "--gpu-memory", "79.19GiB", "--gpus", "4", "--tp", "4", "--engine", "vllm", "--max-model-len", "8192"}
+	if _, errs, code := runKVPlot(append(args, "--model", "../../specs/hf/gpt-oss-120b.config.json")...); code == 0 {
+		// Read as quantized by the spec reader: then the weights must not be 16-bit.
+		e := calcEngineJSON(t, append(args[1:], "--model", "../../specs/hf/gpt-oss-120b.config.json")...)
+		if w := numberOf(e["weights_bytes"]); !(w < 40<<30) {
+			t.Errorf("gpt-oss-120b config accepted with %.1f GiB of weights a GPU at TP 4; its MXFP4 experts make it ≈17 GiB", w/(1<<30))
+		}
+	} else if !strings.Contains(errs, "quantization_config.quant_method") {
+		t.Errorf("gpt-oss-120b config: exit %d, stderr %q; want the quantization_config named", code, errs)
+	}
+	e := calcEngineJSON(t, append(args[1:], "--model", "gpt-oss-120b")...)
+	if w := numberOf(e["weights_bytes"]); !(w >= 10<<30 && w <= 20<<30) {
+		t.Errorf("catalog gpt-oss-120b at TP 4: %.1f GiB of weights a GPU, want the MXFP4 size (≈17 GiB)", w/(1<<30))
+	}
+}
+
+// numberOf is a decoded JSON number as a float64, NaN if it is not one.
+func numberOf(v any) float64 {
+	n, ok := v.(json.Number)
+	if !ok {
+		return math.NaN()
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return math.NaN()
+	}
+	return f
 }
