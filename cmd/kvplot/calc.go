@@ -352,6 +352,7 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		if err != nil {
 			return res, err
 		}
+		settings.ModelFamily = m.Family
 		acc := engine.Accelerator{ID: fleet.accel}
 		if cat != nil {
 			if a, ok := cat.Accelerator(fleet.accel); ok {

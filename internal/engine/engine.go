@@ -54,6 +54,9 @@ type Estimate struct {
 	BlockSize int64
 	// SlidingTokens is SGLang's separate sliding-window pool, 0 without one.
 	SlidingTokens int64
+	// MaxRequests is SGLang's request-pool size (max_num_reqs), 0 for
+	// other engines.
+	MaxRequests int64
 	// StateSlots is the number of sequences whose Mamba or linear-attention
 	// state fits (SGLang's max_mamba_cache_size), 0 for models without one.
 	StateSlots int64

@@ -42,6 +42,9 @@ type Settings struct {
 	MaxModelLen int64
 	// KVCacheMemoryBytes is vLLM's --kv-cache-memory.
 	KVCacheMemoryBytes int64
+	// ModelFamily is the model's Hugging Face model_type, which per-model
+	// engine rules key on (SGLang's sliding-window pool).
+	ModelFamily string
 }
 
 // Profile is one engine at one version: "vllm@0.19", "sglang@0.5",
@@ -155,7 +158,7 @@ func (p Profile) New(s Settings, a Accelerator, overhead analysis.SimpleOverhead
 			MaxModelLen: s.MaxModelLen, KVCacheMemoryBytes: s.KVCacheMemoryBytes}
 	case "sglang":
 		return SGLang{MemFractionStatic: s.GPUMemoryUtilization, ChunkedPrefillSize: s.MaxNumBatchedTokens,
-			PageSize: s.BlockSize, ContextLen: s.MaxModelLen}
+			PageSize: s.BlockSize, ContextLen: s.MaxModelLen, Family: s.ModelFamily}
 	}
 	return Simple{Overhead: overhead, MaxModelLen: s.MaxModelLen}
 }

@@ -46,9 +46,12 @@ type SGLang struct {
 	// size as a fraction of the full pool's, 0.8.
 	SWAFullTokensRatio float64
 	// DisableHybridSWA prices sliding-window layers like full ones in one
-	// pool (--disable-hybrid-swa-memory; SGLang sets it itself for Gemma 2
-	// and 3 and, in recent releases, gpt-oss).
+	// pool (--disable-hybrid-swa-memory). SGLang sets it itself for some
+	// model families (see sglangModelRules).
 	DisableHybridSWA bool
+	// Family is the model's Hugging Face model_type ("gemma3", "gpt_oss"),
+	// which SGLang's per-model rules key on; empty applies none.
+	Family string
 	// MambaFullMemoryRatio is --mamba-full-memory-ratio: the state pool's
 	// memory as a fraction of the KV pool's, 0.9.
 	MambaFullMemoryRatio float64
@@ -146,6 +149,12 @@ func (p SGLang) withDefaults(m *analysis.Model, f analysis.Fleet) SGLang {
 	}
 	if p.MemFractionStatic == 0 {
 		p.MemFractionStatic = SGLangMemFractionStatic(p.GPUMemoryMiB, p.ChunkedPrefillSize, p.CUDAGraphMaxBS, f.TP, f.PP)
+		if m.Vision != nil {
+			p.MemFractionStatic *= SGLangVisionFactor(m.Vision.Layers, m.Vision.Hidden)
+		}
+	}
+	if r, ok := sglangRuleFor(p.Family); ok && r.disableHybridSWA {
+		p.DisableHybridSWA = true
 	}
 	if p.PageSize == 0 {
 		p.PageSize = sglangDefaultPageSize
@@ -351,7 +360,8 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 		e.LogLines = append(e.LogLines, kvLine(b.tokens, pl.fullLayers+pl.swaLayers))
 	}
 	// init_memory_pool: max_num_reqs, and the request pool holds one more.
-	reqs := min(max(int64(float64(b.tokens)/float64(p.ContextLen)*512), 2048), 4096)
+	reqs := SGLangMaxRunningRequests(b.tokens, p.ContextLen)
+	e.MaxRequests = reqs
 	e.LogLines = append(e.LogLines, fmt.Sprintf("max_total_num_tokens=%d, chunked_prefill_size=%d, max_prefill_tokens=%d, max_running_requests=%d, context_len=%d",
 		b.tokens, p.ChunkedPrefillSize, p.MaxPrefillTokens, reqs+1, p.ContextLen))
 	return e, nil
@@ -363,3 +373,60 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 // _handle_model_specific_adjustments, adjust_mem_fraction_for_vlm) and
 // model_executor/model_runner.py (profile_max_num_token, init_memory_pool).
 const SGLangVersion = "0.5"
+
+// sglangModelRule is what SGLang changes on its own for a model family
+// (server_args.py, _handle_model_specific_adjustments).
+type sglangModelRule struct {
+	families []string
+	// disableHybridSWA: one pool for sliding and full layers, every layer
+	// priced at full context.
+	disableHybridSWA bool
+	source           string
+}
+
+// sglangModelRules is one entry per family SGLang adjusts for, as far as
+// the KV cache is concerned.
+var sglangModelRules = []sglangModelRule{
+	{families: []string{"gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text"}, disableHybridSWA: true,
+		source: "Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration, Gemma3n*: \"Disable hybrid SWA memory ... as it is not yet supported\""},
+	{families: []string{"gpt_oss"}, disableHybridSWA: true, source: "GptOssForCausalLM: disable_hybrid_swa_memory = True"},
+	{families: []string{"olmo2", "olmo3"}, disableHybridSWA: true, source: "Olmo2ForCausalLM (Olmo 3): hybrid SWA memory not yet supported"},
+}
+
+func sglangRuleFor(family string) (sglangModelRule, bool) {
+	for _, r := range sglangModelRules {
+		for _, f := range r.families {
+			if f == family {
+				return r, true
+			}
+		}
+	}
+	return sglangModelRule{}, false
+}
+
+// SGLangVisionFactor is what SGLang multiplies its default
+// mem_fraction_static by for a vision-language model
+// (server_args.py, adjust_mem_fraction_for_vlm): 0.95 × a factor that
+// falls 10 % for every 100 % the vision tower's layers × hidden² exceed a
+// ViT-L/14's (24 × 1024²), clamped to [0.8, 1.05].
+func SGLangVisionFactor(layers, hidden int64) float64 {
+	if layers <= 0 {
+		layers = 24
+	}
+	if hidden <= 0 {
+		hidden = 1024
+	}
+	ratio := float64(layers) * float64(hidden) * float64(hidden) / (24 * 1024 * 1024)
+	adj := math.Max(0.8, math.Min(1.05, 1-0.1*(ratio-1)))
+	return 0.95 * adj
+}
+
+// SGLangMaxRunningRequests is the request pool SGLang sizes from the
+// token pool (model_runner.py, init_memory_pool): 512 requests per
+// context's worth of tokens, at least 2048 and at most 4096.
+func SGLangMaxRunningRequests(tokens, contextLen int64) int64 {
+	if contextLen < 1 {
+		return 2048
+	}
+	return min(max(int64(float64(tokens)/float64(contextLen)*512), 2048), 4096)
+}

@@ -445,7 +445,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 		for j, e := range []engine.Engine{
 			engine.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
 			engine.VLLM{Accelerator: engine.Accelerator{ID: a.ID, Name: a.Name, SMCount: a.SMCount}, MaxModelLen: maxLen},
-			engine.SGLang{ContextLen: maxLen},
+			engine.SGLang{ContextLen: maxLen, Family: s.m.Family},
 		} {
 			est, err := e.Estimate(arch, s.sc, fl)
 			tokens := est.KVCacheTokens
