@@ -143,7 +143,10 @@ type calcResult struct {
 		Vision    int64 `json:"vision"`
 		Published int64 `json:"published,omitempty"`
 	} `json:"params"`
-	WeightDType           string `json:"weight_dtype"`
+	WeightDType string `json:"weight_dtype"`
+	// WeightsFormat says which format each tensor class is stored in and
+	// why: the checkpoint's quantization_config, --weight-dtype, or the spec.
+	WeightsFormat         string `json:"weights_format"`
 	WeightsBytes          int64  `json:"weights_bytes"`
 	KVDType               string `json:"kv_dtype"`
 	KVBytesPerToken       int64  `json:"kv_bytes_per_token"`
@@ -255,7 +258,7 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	var m spec.Model
 	if isFile(f.model) {
 		var err error
-		if m, err = spec.LoadModelAs(f.model, f.family); err != nil {
+		if m, err = spec.LoadModelAs(f.model, spec.ReadOptions{Family: f.family, WeightsGiven: f.weightDType != ""}); err != nil {
 			return res, err
 		}
 	} else {
@@ -294,6 +297,7 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	}
 	res.Params.Total, res.Params.Active, res.Params.Vision, res.Params.Published = p.Total, p.Active, p.Vision, m.ParamsPublished
 	res.WeightDType = sc.Weights.Default.Name
+	res.WeightsFormat = weightsFormat(m, sc.Weights, f.weightDType)
 	res.WeightsBytes = sc.Weights.Bytes(p.ByClass)
 	res.KVDType = sc.KV.Name
 	res.KVBytesPerToken = arch.KVBytesPerToken(sc.KV)
@@ -540,7 +544,7 @@ func writeCalc(w io.Writer, r calcResult) error {
 	if r.Params.Published > 0 {
 		fmt.Fprintf(&b, "; published %s", units.Group(r.Params.Published))
 	}
-	fmt.Fprintf(&b, "\n  weights          %s (%s)\n", gib(r.WeightsBytes), r.WeightDType)
+	fmt.Fprintf(&b, "\n  weights          %s (%s)\n", gib(r.WeightsBytes), r.WeightsFormat)
 	fmt.Fprintf(&b, "  KV per token     %s bytes (%s, all layers)\n", units.Group(r.KVBytesPerToken), r.KVDType)
 	if r.StateBytesPerSequence > 0 {
 		fmt.Fprintf(&b, "  state per seq    %s (Mamba/linear-attention layers)\n", units.FormatBytes(r.StateBytesPerSequence))
@@ -641,4 +645,31 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// weightsFormat describes the weight formats in use and where they came from.
+func weightsFormat(m spec.Model, w analysis.WeightScheme, flag string) string {
+	switch {
+	case flag != "":
+		var kept []string
+		for _, c := range w.Keep16 {
+			kept = append(kept, c.String())
+		}
+		if !w.Default.Quantized() || len(kept) == 0 {
+			return flag + " (--weight-dtype)"
+		}
+		return fmt.Sprintf("%s (--weight-dtype); %s and norms kept bf16", flag, strings.Join(kept, ", "))
+	case m.WeightsFrom != "":
+		return m.WeightsFrom
+	}
+	var over []string
+	for _, c := range analysis.TensorClasses() {
+		if d, ok := w.Overrides[c]; ok {
+			over = append(over, c.String()+" "+d.Name)
+		}
+	}
+	if len(over) > 0 {
+		return fmt.Sprintf("%s; %s", w.Default.Name, strings.Join(over, ", "))
+	}
+	return w.Default.Name
 }

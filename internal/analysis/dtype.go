@@ -117,12 +117,20 @@ type WeightScheme struct {
 	Keep16 []TensorClass
 	// Overrides sets a format per class, ahead of Default and Keep16.
 	Overrides map[TensorClass]DType
+	// Stored, when set, is a quantized checkpoint's exact storage per
+	// class (see Model.StoredBytes); Formats names each quantized class's
+	// format. Both come from the checkpoint's quantization_config.
+	Stored  *Stored
+	Formats map[TensorClass]LinearFormat
 }
 
 var bf16 = DType{Name: "bf16", Bits: 16}
 
 // For returns the format of a tensor class.
 func (w WeightScheme) For(c TensorClass) DType {
+	if f, ok := w.Formats[c]; ok {
+		return DType{Name: f.Label(), Bits: f.Bits}
+	}
 	if d, ok := w.Overrides[c]; ok {
 		return d
 	}
@@ -143,6 +151,10 @@ func (w WeightScheme) For(c TensorClass) DType {
 func (w WeightScheme) Bytes(counts ClassCounts) int64 {
 	var b int64
 	for c, n := range counts {
+		if w.Stored != nil && w.Stored.Params[c] > 0 {
+			b = addSat(b, share(w.Stored.Bytes[c], n, w.Stored.Params[c]))
+			continue
+		}
 		b = addSat(b, w.For(TensorClass(c)).Bytes(n))
 	}
 	return b

@@ -68,7 +68,9 @@ type Model struct {
 	// PositionEmbeddings is the number of learned absolute positions (GPT-2),
 	// 0 for rotary models.
 	PositionEmbeddings int64
-	Norm               NormKind
+	// LMHeadBias is a bias on the output projection (Phi-2).
+	LMHeadBias bool
+	Norm       NormKind
 	// NormsPerLayer counts hidden-size norm vectors in each layer (2 for
 	// pre-attention and pre-MLP; Gemma 2/3 have 4; parallel Falcon has 1).
 	NormsPerLayer int64
@@ -105,6 +107,9 @@ type Attention struct {
 	OutBias  bool
 	// QKNorm adds a per-head RMSNorm on queries and keys (Qwen3, Gemma 3).
 	QKNorm bool
+	// QKNormFull adds an RMSNorm over the whole query and key projections
+	// (OLMo 2: heads × head_dim and kv_heads × head_dim wide).
+	QKNormFull bool
 	// Sinks adds one learned logit per head (gpt-oss).
 	Sinks bool
 	// OutputGate doubles the query projection to gate the output (Qwen3-Next).
@@ -168,14 +173,33 @@ type FFN struct {
 	ScoreCorrectionBias bool
 }
 
-// VisionEncoder is a ViT image encoder plus its projector into the text model.
+// VisionEncoder is a ViT image encoder plus its projector into the text
+// model. The flags say which of a ViT's optional tensors the tower has.
 type VisionEncoder struct {
 	Hidden       int64
 	Layers       int64
 	Intermediate int64
 	PatchSize    int64
 	ImageSize    int64
-	Channels     int64
-	// ProjectorParams is the count of the multimodal projector's parameters.
-	ProjectorParams int64
+	Channels     int64 // 0: 3
+	// TemporalPatch is the frames one patch spans (Qwen-VL's 3-D patch
+	// convolution); 0 or 1 for images only.
+	TemporalPatch int64
+	PatchBias     bool
+	// Positions is the number of learned position vectors (0 for towers
+	// with rotary positions); ClassToken adds a class embedding.
+	Positions  int64
+	ClassToken bool
+	Norm       NormKind
+	QKVBias    bool
+	OutBias    bool
+	GatedMLP   bool
+	MLPBias    bool
+	// PreNorm and PostNorm are norms before and after the layer stack.
+	PreNorm  bool
+	PostNorm bool
+	// ProjectorMatrices and ProjectorOther (biases, norms, tables) are the
+	// multimodal projector's parameters.
+	ProjectorMatrices []Matrix
+	ProjectorOther    int64
 }

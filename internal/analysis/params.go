@@ -90,6 +90,59 @@ type tally struct {
 	kvHeads int64 // of the layer being tallied, for kvSharded tensors
 	counts  ClassCounts
 	active  ClassCounts
+	// matrices, when non-nil, collects the whole model's linear weight
+	// matrices (tp 1), which quantized formats store differently from the
+	// vectors (norms, biases) and lookup tables (embeddings) around them.
+	matrices *[]Matrix
+	layer    int // index of the layer being tallied, -1 outside the layers
+}
+
+// Matrix is Count linear weight matrices of Out×In of one tensor class, in
+// decoder layer Layer (-1: outside the layers: head, vision encoder).
+type Matrix struct {
+	Class   TensorClass
+	Out, In int64
+	Count   int64
+	Layer   int
+}
+
+// mat adds one Out×In linear weight matrix.
+func (t *tally) mat(c TensorClass, out, in int64, how shard) {
+	t.mats(c, out, in, 1, 1, how)
+}
+
+// mats adds count Out×In matrices of which active are used by every token.
+func (t *tally) mats(c TensorClass, out, in, count, active int64, how shard) {
+	one := mulSat(out, in)
+	t.addActive(c, mulSat(count, one), mulSat(active, one), how)
+	if t.matrices != nil && count > 0 && one > 0 {
+		*t.matrices = append(*t.matrices, Matrix{Class: c, Out: out, In: in, Count: count, Layer: t.layer})
+	}
+}
+
+// mlp adds count feed-forward blocks of width inter on hidden size h, of
+// which active are used by every token: gate and up (gated) or one input
+// matrix, the output matrix, and their biases.
+func (t *tally) mlp(c TensorClass, h, inter int64, gated, bias bool, count, active int64, how shard) {
+	in := int64(1)
+	if gated {
+		in = 2
+	}
+	t.mats(c, inter, h, mulSat(in, count), mulSat(in, active), how)
+	t.mats(c, h, inter, count, active, how)
+	if bias {
+		b := addSat(mulSat(in, inter), h)
+		t.addActive(c, mulSat(count, b), mulSat(active, b), how)
+	}
+}
+
+// Matrices lists the model's linear weight matrices (whole model, no
+// parallel split), in layer order.
+func (m *Model) Matrices() []Matrix {
+	var out []Matrix
+	t := tally{tp: 1, matrices: &out}
+	m.tallyInto(&t, 0, len(m.Layers), true, true)
+	return out
 }
 
 func (t *tally) add(c TensorClass, n int64, how shard) {
@@ -151,27 +204,37 @@ func (m *Model) Params() Params {
 // layers [from, to), with the embeddings (first) and the head and final norm (last).
 func (m *Model) tallyRange(tp int64, from, to int, first, last bool) tally {
 	t := tally{tp: tp}
+	m.tallyInto(&t, from, to, first, last)
+	return t
+}
+
+func (m *Model) tallyInto(t *tally, from, to int, first, last bool) {
+	t.layer = -1
 	if first {
 		t.add(Embeddings, mulSat(m.VocabSize, m.Hidden), sharded)
 		t.add(Embeddings, mulSat(m.PositionEmbeddings, m.Hidden), replicated)
 		if m.Vision != nil {
-			t.add(VisionWeights, m.Vision.Params(), sharded)
+			m.Vision.tally(t)
 		}
 	}
 	if last {
 		// Untied, or tied but on another pipeline stage than the embedding:
 		// the output matrix is held here too.
 		if !m.TiedEmbedding || !first {
-			t.add(LMHead, mulSat(m.VocabSize, m.Hidden), sharded)
+			t.mat(LMHead, m.VocabSize, m.Hidden, sharded)
+		}
+		if m.LMHeadBias {
+			t.add(LMHead, m.VocabSize, sharded)
 		}
 		if m.FinalNorm {
 			t.norm(m, m.Hidden)
 		}
 	}
 	for i := from; i < to; i++ {
-		m.tallyLayer(&t, &m.Layers[i])
+		t.layer = i
+		m.tallyLayer(t, &m.Layers[i])
 	}
-	return t
+	t.layer = -1
 }
 
 func (m *Model) tallyLayer(t *tally, l *Layer) {
@@ -188,10 +251,10 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 		if a.OutputGate {
 			qOut = mulSat(2, q)
 		}
-		t.add(AttentionWeights, mulSat(h, qOut), sharded)
-		t.add(AttentionWeights, mulSatN(h, a.KVHeads, a.HeadDim), kvSharded)
-		t.add(AttentionWeights, mulSatN(h, a.KVHeads, a.VHeadDim), kvSharded)
-		t.add(AttentionWeights, mulSatN(a.Heads, a.VHeadDim, h), sharded)
+		t.mat(AttentionWeights, qOut, h, sharded)
+		t.mat(AttentionWeights, mulSat(a.KVHeads, a.HeadDim), h, kvSharded)
+		t.mat(AttentionWeights, mulSat(a.KVHeads, a.VHeadDim), h, kvSharded)
+		t.mat(AttentionWeights, h, mulSat(a.Heads, a.VHeadDim), sharded)
 		if a.QKVBias {
 			t.add(AttentionWeights, qOut, sharded)
 			t.add(AttentionWeights, mulSat(a.KVHeads, addSat(a.HeadDim, a.VHeadDim)), kvSharded)
@@ -202,6 +265,11 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 		if a.QKNorm {
 			t.add(AttentionWeights, mulSat(2, a.HeadDim), replicated)
 		}
+		if a.QKNormFull {
+			// OLMo 2: one RMSNorm over all query heads, one over all key heads.
+			t.add(AttentionWeights, q, sharded)
+			t.add(AttentionWeights, mulSat(a.KVHeads, a.HeadDim), kvSharded)
+		}
 		if a.Sinks {
 			t.add(AttentionWeights, a.Heads, sharded)
 		}
@@ -209,139 +277,153 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 		a := l.MLA
 		qk := addSat(a.QKNopeHeadDim, a.QKRopeHeadDim)
 		if a.QLoraRank > 0 {
-			t.add(AttentionWeights, mulSat(h, a.QLoraRank), replicated)
+			t.mat(AttentionWeights, a.QLoraRank, h, replicated)
 			t.add(AttentionWeights, a.QLoraRank, replicated) // q_a_layernorm
-			t.add(AttentionWeights, mulSatN(a.QLoraRank, a.Heads, qk), sharded)
+			t.mat(AttentionWeights, mulSat(a.Heads, qk), a.QLoraRank, sharded)
 		} else {
-			t.add(AttentionWeights, mulSatN(h, a.Heads, qk), sharded)
+			t.mat(AttentionWeights, mulSat(a.Heads, qk), h, sharded)
 		}
-		t.add(AttentionWeights, mulSat(h, addSat(a.KVLoraRank, a.QKRopeHeadDim)), replicated)
+		t.mat(AttentionWeights, addSat(a.KVLoraRank, a.QKRopeHeadDim), h, replicated)
 		t.add(AttentionWeights, a.KVLoraRank, replicated) // kv_a_layernorm
-		t.add(AttentionWeights, mulSatN(a.KVLoraRank, a.Heads, addSat(a.QKNopeHeadDim, a.VHeadDim)), sharded)
-		t.add(AttentionWeights, mulSatN(a.Heads, a.VHeadDim, h), sharded)
+		t.mat(AttentionWeights, mulSat(a.Heads, addSat(a.QKNopeHeadDim, a.VHeadDim)), a.KVLoraRank, sharded)
+		t.mat(AttentionWeights, h, mulSat(a.Heads, a.VHeadDim), sharded)
 	case MambaMixer:
-		t.add(StateMixerWeights, l.Mamba.params(h), sharded)
+		l.Mamba.tally(t, h)
 	case LinearAttention:
-		t.add(StateMixerWeights, l.Linear.params(h), sharded)
+		l.Linear.tally(t, h)
 	}
 	f := l.FFN
 	if f.Intermediate > 0 {
-		t.add(MLPWeights, mlpParams(h, f.Intermediate, f.Gated, f.Bias), sharded)
+		t.mlp(MLPWeights, h, f.Intermediate, f.Gated, f.Bias, 1, 1, sharded)
 	}
 	if f.Experts > 0 {
-		one := mlpParams(h, f.ExpertIntermediate, f.Gated, f.Bias)
-		t.addActive(ExpertWeights, mulSat(f.Experts, one), mulSat(min(f.TopK, f.Experts), one), sharded)
-		router := mulSat(h, f.Experts)
+		t.mlp(ExpertWeights, h, f.ExpertIntermediate, f.Gated, f.Bias, f.Experts, min(f.TopK, f.Experts), sharded)
+		t.mat(RouterWeights, f.Experts, h, replicated)
 		if f.RouterBias {
-			router = addSat(router, f.Experts)
+			t.add(RouterWeights, f.Experts, replicated)
 		}
 		if f.ScoreCorrectionBias {
-			router = addSat(router, f.Experts)
+			t.add(RouterWeights, f.Experts, replicated)
 		}
-		t.add(RouterWeights, router, replicated)
 		if f.SharedExperts > 0 {
-			t.add(SharedExpertWeights, mulSat(f.SharedExperts, mlpParams(h, f.SharedIntermediate, f.Gated, f.Bias)), sharded)
+			t.mlp(SharedExpertWeights, h, f.SharedIntermediate, f.Gated, f.Bias, f.SharedExperts, f.SharedExperts, sharded)
 			if f.SharedGate {
-				t.add(RouterWeights, h, replicated)
+				t.mat(RouterWeights, 1, h, replicated)
 			}
 		}
 	}
 }
 
-// mlpParams counts a feed-forward block of width inter on hidden size h.
-func mlpParams(h, inter int64, gated, bias bool) int64 {
-	mats := int64(2)
-	if gated {
-		mats = 3
-	}
-	n := mulSatN(mats, h, inter)
-	if bias {
-		n = addSatN(n, mulSat(mats-1, inter), h)
-	}
-	return n
-}
-
-// params counts a Mamba mixer's parameters on hidden size h.
-func (m Mamba) params(h int64) int64 {
-	var n int64
+// tally adds a Mamba mixer's parameters on hidden size h.
+func (m Mamba) tally(t *tally, h int64) {
+	const c = StateMixerWeights
 	if m.Version == 2 {
 		groupsState := mulSatN(2, m.NGroups, m.DState)
 		convDim := addSat(m.DInner, groupsState)
 		inProj := addSatN(mulSat(2, m.DInner), groupsState, m.NHeads)
-		n = mulSat(h, inProj)
+		t.mat(c, inProj, h, sharded)
 		if m.ProjBias {
-			n = addSat(n, inProj)
+			t.add(c, inProj, sharded)
 		}
-		n = addSat(n, mulSat(convDim, m.DConv))
+		t.add(c, mulSat(convDim, m.DConv), sharded)
 		if m.ConvBias {
-			n = addSat(n, convDim)
+			t.add(c, convDim, sharded)
 		}
-		n = addSatN(n,
-			mulSat(3, m.NHeads), // dt_bias, A_log, D
-			m.DInner,            // gated RMSNorm
-			mulSat(m.DInner, h)) // out_proj
+		t.add(c, mulSat(3, m.NHeads), sharded) // dt_bias, A_log, D
+		t.add(c, m.DInner, sharded)            // gated RMSNorm
+		t.mat(c, h, m.DInner, sharded)         // out_proj
 		if m.ProjBias {
-			n = addSat(n, h)
+			t.add(c, h, sharded)
 		}
-		return n
+		return
 	}
-	n = mulSatN(h, 2, m.DInner) // in_proj
+	t.mat(c, mulSat(2, m.DInner), h, sharded) // in_proj
 	if m.ProjBias {
-		n = addSat(n, mulSat(2, m.DInner))
+		t.add(c, mulSat(2, m.DInner), sharded)
 	}
-	n = addSat(n, mulSat(m.DInner, m.DConv))
+	t.add(c, mulSat(m.DInner, m.DConv), sharded)
 	if m.ConvBias {
-		n = addSat(n, m.DInner)
+		t.add(c, m.DInner, sharded)
 	}
-	n = addSatN(n,
-		mulSat(m.DInner, addSat(m.DTRank, mulSat(2, m.DState))), // x_proj
-		mulSat(m.DTRank, m.DInner), m.DInner,                    // dt_proj with bias
-		mulSat(m.DInner, m.DState), // A_log
-		m.DInner,                   // D
-		mulSat(m.DInner, h))        // out_proj
+	t.mat(c, addSat(m.DTRank, mulSat(2, m.DState)), m.DInner, sharded) // x_proj
+	t.mat(c, m.DInner, m.DTRank, sharded)                              // dt_proj
+	t.add(c, m.DInner, sharded)                                        // dt_proj bias
+	t.add(c, mulSat(m.DInner, m.DState), sharded)                      // A_log
+	t.add(c, m.DInner, sharded)                                        // D
+	t.mat(c, h, m.DInner, sharded)                                     // out_proj
 	if m.ProjBias {
-		n = addSat(n, h)
+		t.add(c, h, sharded)
 	}
 	if m.InnerNorms {
-		n = addSatN(n, m.DTRank, mulSat(2, m.DState))
+		t.add(c, addSat(m.DTRank, mulSat(2, m.DState)), sharded)
 	}
-	return n
 }
 
-// params counts a gated delta-net mixer's parameters on hidden size h
+// tally adds a gated delta-net mixer's parameters on hidden size h
 // (Qwen3-Next): q/k/v/z and b/a projections, a causal conv over q, k and v,
 // per-head decay and step, a gated norm and the output projection.
-func (l Linear) params(h int64) int64 {
+func (l Linear) tally(t *tally, h int64) {
+	const c = StateMixerWeights
 	keyDim := mulSat(l.KHeads, l.KHeadDim)
 	valDim := mulSat(l.VHeads, l.VHeadDim)
-	return addSatN(
-		mulSat(h, addSat(mulSat(2, keyDim), mulSat(2, valDim))), // in_proj_qkvz
-		mulSatN(h, 2, l.VHeads),                                 // in_proj_ba
-		mulSat(addSat(mulSat(2, keyDim), valDim), l.ConvKernel),
-		mulSat(2, l.VHeads), // dt_bias, A_log
-		l.VHeadDim,          // gated RMSNorm
-		mulSat(valDim, h))   // out_proj
+	t.mat(c, addSat(mulSat(2, keyDim), mulSat(2, valDim)), h, sharded) // in_proj_qkvz
+	t.mat(c, mulSat(2, l.VHeads), h, sharded)                          // in_proj_ba
+	t.add(c, mulSat(addSat(mulSat(2, keyDim), valDim), l.ConvKernel), sharded)
+	t.add(c, mulSat(2, l.VHeads), sharded) // dt_bias, A_log
+	t.add(c, l.VHeadDim, sharded)          // gated RMSNorm
+	t.mat(c, h, valDim, sharded)           // out_proj
 }
 
-// Params counts the image encoder's and projector's parameters: patch
-// embedding with bias, learned positions, pre-norm transformer layers with
-// biases and LayerNorms, a post LayerNorm, and the projector.
-func (v *VisionEncoder) Params() int64 {
+// tally adds the image encoder's and projector's parameters: the patch
+// embedding, learned positions, the transformer layers, the norms around
+// the stack, and the projector into the text model.
+func (v *VisionEncoder) tally(t *tally) {
+	const c = VisionWeights
 	h := v.Hidden
 	ch := v.Channels
 	if ch == 0 {
 		ch = 3
 	}
-	n := addSat(mulSatN(ch, v.PatchSize, v.PatchSize, h), h)
-	if v.PatchSize > 0 {
-		side := v.ImageSize / v.PatchSize
-		n = addSat(n, mulSatN(side, side, h))
+	frames := max(v.TemporalPatch, 1)
+	t.add(c, mulSatN(ch, frames, v.PatchSize, v.PatchSize, h), sharded)
+	if v.PatchBias {
+		t.add(c, h, sharded)
 	}
-	perLayer := addSatN(
-		mulSat(4, addSat(mulSat(h, h), h)),                // q, k, v, o with biases
-		mulSatN(2, 2, h),                                  // two LayerNorms
-		addSat(mulSat(h, v.Intermediate), v.Intermediate), // fc1
-		addSat(mulSat(v.Intermediate, h), h))              // fc2
-	n = addSatN(n, mulSat(v.Layers, perLayer), mulSat(2, h))
-	return addSat(n, v.ProjectorParams)
+	t.add(c, mulSat(v.Positions, h), sharded)
+	if v.ClassToken {
+		t.add(c, h, sharded)
+	}
+	norm := h
+	if v.Norm == LayerNorm {
+		norm = mulSat(2, h)
+	}
+	for i := int64(0); i < v.Layers; i++ {
+		t.mats(c, h, h, 3, 3, sharded) // q, k, v
+		t.mat(c, h, h, sharded)        // o
+		if v.QKVBias {
+			t.add(c, mulSat(3, h), sharded)
+		}
+		if v.OutBias {
+			t.add(c, h, sharded)
+		}
+		t.add(c, mulSat(2, norm), sharded)
+		t.mlp(c, h, v.Intermediate, v.GatedMLP, false, 1, 1, sharded)
+		if v.MLPBias {
+			in := int64(1)
+			if v.GatedMLP {
+				in = 2
+			}
+			t.add(c, addSat(mulSat(in, v.Intermediate), h), sharded)
+		}
+	}
+	if v.PreNorm {
+		t.add(c, norm, sharded)
+	}
+	if v.PostNorm {
+		t.add(c, norm, sharded)
+	}
+	for _, m := range v.ProjectorMatrices {
+		t.mats(c, m.Out, m.In, m.Count, m.Count, sharded)
+	}
+	t.add(c, v.ProjectorOther, sharded)
 }

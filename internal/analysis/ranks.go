@@ -33,7 +33,11 @@ func StateDType(kv DType) DType { return stateDType(kv) }
 
 // MLPParams is the parameters of one MLP of hidden size h and intermediate
 // size inter: 3 matrices when gated, 2 otherwise, with biases when bias.
-func MLPParams(h, inter int64, gated, bias bool) int64 { return mlpParams(h, inter, gated, bias) }
+func MLPParams(h, inter int64, gated, bias bool) int64 {
+	var t tally
+	t.mlp(MLPWeights, h, inter, gated, bias, 1, 1, sharded)
+	return t.counts[MLPWeights]
+}
 
 // LargestFitting is the largest n in [lo, hi] with fits(n), for a fits that
 // holds at lo and, once false, stays false (a binary search).

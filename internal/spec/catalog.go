@@ -147,7 +147,7 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	bySlug := map[string]string{}
 	byName := map[string]string{}
 	for _, p := range files {
-		m, err := loadModelIn(t, p, "")
+		m, err := loadModelIn(t, p, ReadOptions{})
 		if err != nil {
 			all = append(all, err.(Problems)...)
 			continue

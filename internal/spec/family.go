@@ -39,6 +39,7 @@ type family struct {
 	sinks         bool
 	routerBias    bool
 	sharedGate    bool
+	routerParam   bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
 	outputGate    bool // gated full attention (Qwen3-Next)
 	mamba         bool // every layer a Mamba mixer, no MLP
 	defaultFFN4x  bool // intermediate defaults to 4 × hidden
@@ -79,9 +80,9 @@ var families = []family{
 		"sliding_window": 4096, "sliding_window_pattern": 6,
 	}},
 	{name: "gemma3", architectures: []string{"Gemma3ForConditionalGeneration"}, text: "gemma3_text", vision: "siglip", tied: true},
-	{name: "deepseek_v2", architectures: []string{"DeepseekV2ForCausalLM"}, normsPerLayer: 2},
-	{name: "deepseek_v3", architectures: []string{"DeepseekV3ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
-	{name: "kimi_k2", architectures: []string{"KimiK2ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
+	{name: "deepseek_v2", routerParam: true, architectures: []string{"DeepseekV2ForCausalLM"}, normsPerLayer: 2},
+	{name: "deepseek_v3", routerParam: true, architectures: []string{"DeepseekV3ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
+	{name: "kimi_k2", routerParam: true, architectures: []string{"KimiK2ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
 	{name: "gpt_oss", architectures: []string{"GptOssForCausalLM"}, normsPerLayer: 2, sinks: true, routerBias: true, mlpBias: true},
 	{name: "phi3", architectures: []string{"Phi3ForCausalLM"}, normsPerLayer: 2},
 	{name: "phi", architectures: []string{"PhiForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true, lmHeadBias: true},

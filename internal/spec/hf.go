@@ -784,13 +784,26 @@ func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.Vis
 			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to count the vision encoder", name)
 		}
 	}
+	// A SigLIP tower: biases everywhere, LayerNorms, learned positions,
+	// a post-LayerNorm.
+	v.PatchBias, v.QKVBias, v.OutBias, v.MLPBias = true, true, true, true
+	v.Norm, v.PostNorm = analysis.LayerNorm, true
+	if v.PatchSize > 0 {
+		side := v.ImageSize / v.PatchSize
+		v.Positions = side * side
+	}
 	switch mt {
 	case "gemma3":
 		// mm_input_projection_weight and mm_soft_emb_norm
-		v.ProjectorParams = v.Hidden*textHidden + v.Hidden
+		v.ProjectorMatrices = []analysis.Matrix{{Class: analysis.VisionWeights, Out: textHidden, In: v.Hidden, Count: 1}}
+		v.ProjectorOther = v.Hidden
 	default:
 		// LLaVA-style two-layer MLP projector with biases
-		v.ProjectorParams = v.Hidden*textHidden + textHidden + textHidden*textHidden + textHidden
+		v.ProjectorMatrices = []analysis.Matrix{
+			{Class: analysis.VisionWeights, Out: textHidden, In: v.Hidden, Count: 1},
+			{Class: analysis.VisionWeights, Out: textHidden, In: textHidden, Count: 1},
+		}
+		v.ProjectorOther = 2 * textHidden
 	}
 	return v
 }

@@ -33,8 +33,11 @@ type Model struct {
 	Family  string
 	Notes   []string
 	Weights analysis.WeightScheme
-	Arch    analysis.Model
-	namePos position
+	// WeightsFrom says where a quantized format came from
+	// ("quantization_config awq: ..."), "" for a plain dtype.
+	WeightsFrom string
+	Arch        analysis.Model
+	namePos     position
 }
 
 // modelFields are the top-level fields of a native model spec.
@@ -65,14 +68,23 @@ const MaxParams = int64(1) << 50
 // user gave it (for messages and relative config references); readFile
 // reads a referenced config.
 func ParseModel(pathGiven string, data []byte, readFile func(string) ([]byte, error)) (Model, error) {
-	return ParseModelAs(pathGiven, data, readFile, "")
+	return ParseModelAs(pathGiven, data, readFile, ReadOptions{})
 }
 
-// ParseModelAs is ParseModel with a forced family: a raw config.json is read
-// by the rules of that model_type whatever its own says ("" for none).
-func ParseModelAs(pathGiven string, data []byte, readFile func(string) ([]byte, error), family string) (Model, error) {
+// ReadOptions change how a model spec is read.
+type ReadOptions struct {
+	// Family forces a family: a raw config.json is read by the rules of
+	// that model_type whatever its own says ("" for none).
+	Family string
+	// WeightsGiven says the caller sets the weight format itself
+	// (--weight-dtype), so the config's own is not read.
+	WeightsGiven bool
+}
+
+// ParseModelAs is ParseModel with options.
+func ParseModelAs(pathGiven string, data []byte, readFile func(string) ([]byte, error), opt ReadOptions) (Model, error) {
 	f := &file{path: pathGiven}
-	m := parseModel(f, data, readFile, family)
+	m := parseModel(f, data, readFile, opt)
 	if len(f.problems) > 0 {
 		sortProblems(f.problems)
 		return m, f.problems
@@ -81,23 +93,22 @@ func ParseModelAs(pathGiven string, data []byte, readFile func(string) ([]byte, 
 }
 
 // LoadModel reads a model spec file.
-func LoadModel(p string) (Model, error) { return LoadModelAs(p, "") }
+func LoadModel(p string) (Model, error) { return LoadModelAs(p, ReadOptions{}) }
 
-// LoadModelAs reads a model spec file, forcing a family as ParseModelAs does.
-// A config it references must lie in the same spec tree: the directory
-// holding models/ when the file sits in a models folder, else the file's
-// own directory.
-func LoadModelAs(p, family string) (Model, error) {
-	return loadModelIn(modelTree(p), p, family)
+// LoadModelAs reads a model spec file with options. A config it
+// references must lie in the same spec tree: the directory holding models/
+// when the file sits in a models folder, else the file's own directory.
+func LoadModelAs(p string, opt ReadOptions) (Model, error) {
+	return loadModelIn(modelTree(p), p, opt)
 }
 
 // loadModelIn reads model file p of spec tree t; its config must be in t.
-func loadModelIn(t tree, p, family string) (Model, error) {
+func loadModelIn(t tree, p string, opt ReadOptions) (Model, error) {
 	data, err := t.read(p)
 	if err != nil {
 		return Model{}, Problems{{Path: p, Message: readError(err)}}
 	}
-	return ParseModelAs(p, data, t.read, family)
+	return ParseModelAs(p, data, t.read, opt)
 }
 
 func readError(err error) string {
@@ -127,13 +138,14 @@ func slugOf(p string) string {
 	return base
 }
 
-func parseModel(f *file, data []byte, readFile func(string) ([]byte, error), forced string) Model {
-	m := parseModelFields(f, data, readFile, forced)
+func parseModel(f *file, data []byte, readFile func(string) ([]byte, error), opt ReadOptions) Model {
+	m := parseModelFields(f, data, readFile, opt)
 	m.Notes = f.notes
 	return m
 }
 
-func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error), forced string) Model {
+func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error), opt ReadOptions) Model {
+	forced := opt.Family
 	m := Model{Slug: slugOf(f.path), File: f.path}
 	m.Weights = analysis.WeightScheme{Default: mustDType("bf16")}
 	root := f.parse(data)
@@ -151,9 +163,11 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 		if n, ok := o.str("_name_or_path"); ok && n != "" {
 			m.Name = n
 		}
-		if td, ok := o.str("torch_dtype", "dtype"); ok {
+		if td, ok := o.str("torch_dtype", "dtype"); ok && !opt.WeightsGiven {
 			if d, ok := analysis.LookupDType(td); ok {
 				m.Weights.Default = d
+			} else {
+				f.errorf(o.vals[o.firstPresent("torch_dtype", "dtype")], "torch_dtype", "kvplot cannot size weights of dtype %q (it knows float32, float16, bfloat16 and float8)", td)
 			}
 		}
 		a, ok := interpretHF(f, o, false, forced)
@@ -161,6 +175,9 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 			a.Name = m.Name
 			m.Arch = a
 			m.Family = familyName(o, forced)
+			if !opt.WeightsGiven {
+				m.readQuant(f, o)
+			}
 		}
 		return m
 	}
@@ -241,6 +258,9 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 				if a, ok := interpretHF(cf, co, false, forced); ok {
 					m.Arch = a
 					m.Family = familyName(co, forced)
+					if _, explicit := o.vals["weights"]; !explicit && !opt.WeightsGiven {
+						m.readQuant(cf, co)
+					}
 				}
 			}
 		}
@@ -371,4 +391,16 @@ func familyName(o *obj, forced string) string {
 		}
 	}
 	return ""
+}
+
+// readQuant sets the weights from a config's quantization_config.
+func (m *Model) readQuant(f *file, o *obj) {
+	fam, ok := lookupFamily(m.Family)
+	if !ok {
+		fam = &nativeFamily
+	}
+	w, how, ok := readQuant(f, o, &m.Arch, m.Weights.Default, fam)
+	if ok {
+		m.Weights, m.WeightsFrom = w, how
+	}
 }
