@@ -12,11 +12,13 @@
 //	kvplot report [--specs DIR]
 //	kvplot validate [--specs DIR]
 //	kvplot build [--specs DIR] [--out DIR] [--standalone]
+//	kvplot diff BASE_SPECS HEAD_SPECS [--out DIR] [--fail-on flip] [--page-url URL]
 //
 // Sizes are printed in GiB (2^30 bytes); sizes given on the command line
 // need a unit: 80GB is 80·10^9 bytes, 79.19GiB is 79.19·2^30 bytes.
 //
-// Exit codes: 0 success, 1 bad input or a failed build, 2 bad usage.
+// Exit codes: 0 success, 1 bad input or a failed build, 2 bad usage, 3 a
+// verdict flips under diff --fail-on flip.
 package main
 
 import (
@@ -52,6 +54,11 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kvplot: %s\nRun 'kvplot help' for usage.\n", ue.msg)
 		return 2
 	}
+	var fe flipError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(stderr, "kvplot: %v\n", fe)
+		return 3
+	}
 	var ps spec.Problems
 	if errors.As(err, &ps) {
 		fmt.Fprintln(stderr, ps.Error())
@@ -69,6 +76,7 @@ Usage:
   kvplot report [--specs DIR]             the plain-text memory report (the seed prototype's tables)
   kvplot validate [--specs DIR]           check every spec file and print each problem as file:line:col
   kvplot build [--specs DIR] [--out DIR]  build the static chart site
+  kvplot diff BASE_SPECS HEAD_SPECS       what a change to the specs does (diff.html, diff.md, diff.json)
   kvplot help [COMMAND]                   show help
 
 Sizes print in GiB (2^30 bytes). Exit codes: 0 ok, 1 bad input or failed build, 2 bad usage.
@@ -93,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runValidate(rest, stdout, stderr)
 	case "build":
 		return runBuild(rest, stdout, stderr)
+	case "diff":
+		return runDiff(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
@@ -100,5 +110,5 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (want calc, plan, report, validate, build or help)", cmd)
+	return usagef("unknown command %q (want calc, plan, report, validate, build, diff or help)", cmd)
 }

@@ -1,0 +1,132 @@
+package diff
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/kvplot/kvplot/internal/charts"
+	"github.com/kvplot/kvplot/internal/site"
+	"github.com/kvplot/kvplot/internal/units"
+)
+
+// PagePath is the diff page's path in its output directory.
+const PagePath = "diff.html"
+
+// chartMoves bounds the bars of a change chart; the tables list all.
+const chartMoves = 20
+
+// Page lays the report out as one page: the summary, where the numbers
+// come from, the flips, the spec changes field by field, and the moves of
+// max context and max concurrency as charts and tables. It links nowhere
+// but to its own sections and to absolute URLs, so that it works as a
+// single file.
+func (r *Report) Page() site.Page {
+	pg := site.Page{Path: PagePath, Title: "What the spec change does", Intro: r.Summary}
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Where these numbers come from", ID: "provenance", Paragraphs: []string{
+		fmt.Sprintf("Computed by %s.", r.Kvplot),
+		fmt.Sprintf("Base: specs %s (%d files, %s); %d models, %d fleets. Settings: %s.", r.Base.Specs.Short(), r.Base.Specs.Files, r.Base.Specs.Hash, r.Base.Models, r.Base.Fleets, r.Base.Settings),
+		fmt.Sprintf("Head: specs %s (%d files, %s); %d models, %d fleets. Settings: %s.", r.Head.Specs.Short(), r.Head.Specs.Files, r.Head.Specs.Hash, r.Head.Models, r.Head.Fleets, r.Head.Settings),
+		"A model fits a fleet when its weights and reserves leave room for a cache; it has no layout when the fleet cannot split it (for example a tensor-parallel degree that does not divide its attention heads). Max context is one sequence's (batch 1); max concurrency counts sequences of the scenario context on all of the fleet's replicas.",
+	}})
+
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Verdicts that flip", ID: "flips"})
+	if len(r.Flips) == 0 {
+		pg.Blocks = append(pg.Blocks, site.Text{Paragraphs: []string{"No model × fleet verdict flips."}})
+	} else {
+		var rows [][]string
+		for _, c := range r.Flips {
+			why := c.Head.Reason
+			if c.Head.Verdict == Fits {
+				why = "was: " + c.Base.Reason
+			}
+			rows = append(rows, []string{c.ModelName, c.FleetTitle, OutcomeText(c.Base), OutcomeText(c.Head), why})
+		}
+		pg.Blocks = append(pg.Blocks, site.Table{ID: "flip-table", Caption: "Model × fleet pairs whose verdict differs between base and head",
+			Header: []string{"Model", "Fleet", "Base", "Head", "Why"}, Rows: rows})
+	}
+
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Spec changes", ID: "spec-changes"})
+	if len(r.SpecChanges) == 0 {
+		pg.Blocks = append(pg.Blocks, site.Text{Paragraphs: []string{"The two spec trees describe the same models, accelerators, fleets and settings."}})
+	} else {
+		var rows [][]string
+		for _, c := range r.SpecChanges {
+			if len(c.Fields) == 0 {
+				rows = append(rows, []string{c.Kind, c.Key, c.Name, c.Op, absent, absent, absent})
+			}
+			for _, f := range c.Fields {
+				rows = append(rows, []string{c.Kind, c.Key, c.Name, c.Op, f.Field, f.Base, f.Head})
+			}
+		}
+		pg.Blocks = append(pg.Blocks, site.Table{ID: "spec-table", Caption: "Models, accelerators, fleets and settings added, removed or changed, field by field",
+			Header: []string{"Kind", "Key", "Name", "Change", "Field", "Base", "Head"}, Rows: rows, Align: []site.Align{site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft}})
+	}
+
+	pg.Blocks = append(pg.Blocks, r.moveBlocks("context", "Max context (batch 1)", "contextChange", "Tokens", r.Context,
+		func(m Move) (string, string) { return ContextText(m.Base, m.BaseUnbounded), ContextText(m.Head, m.HeadUnbounded) })...)
+	ctx := "sequences of the scenario context"
+	if r.Base.ScenarioContextTokens == r.Head.ScenarioContextTokens {
+		ctx = units.Group(r.Head.ScenarioContextTokens) + "-token sequences"
+	}
+	pg.Blocks = append(pg.Blocks, r.moveBlocks("concurrency", "Max concurrency ("+ctx+", whole fleet)", "concurrencyChange", "Sequences", r.Concurrency,
+		func(m Move) (string, string) { return units.Group(m.Base), units.Group(m.Head) })...)
+
+	var rows [][]string
+	for _, c := range r.Cells {
+		rows = append(rows, []string{c.ModelName, c.FleetTitle, OutcomeText(c.Base), OutcomeText(c.Head)})
+	}
+	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Every pair", ID: "pairs"},
+		site.Table{ID: "pair-table", Caption: "Verdict and max context (batch 1) of every model × fleet pair; — where one side does not have the model or the fleet",
+			Header: []string{"Model", "Fleet", "Base", "Head"}, Rows: rows})
+	return pg
+}
+
+// moveBlocks is a section for one figure: a bar chart of the largest
+// relative changes and a table of every change.
+func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values func(Move) (string, string)) []site.Block {
+	blocks := []site.Block{site.Text{Heading: what, ID: id}}
+	if len(ms) == 0 {
+		return append(blocks, site.Text{Paragraphs: []string{"Unchanged on every pair that fits on both sides."}})
+	}
+	bar := charts.Bar{ID: chartID, Title: what + ": largest changes", Subtitle: "head vs base, % (pairs that fit on both sides)",
+		XName: "model · fleet", YName: "change", YUnit: "%", Horizontal: true}
+	var vals []float64
+	for _, m := range ms {
+		if m.Ratio == nil {
+			continue // to or from unbounded, or from 0: in the table
+		}
+		if len(vals) == chartMoves {
+			break
+		}
+		bar.Categories = append(bar.Categories, m.ModelName+" · "+m.FleetTitle)
+		bar.CategoryColors = append(bar.CategoryColors, changeColor(*m.Ratio))
+		vals = append(vals, math.Round(1000*(*m.Ratio-1))/10)
+	}
+	if len(vals) > 0 {
+		// Largest at the top of a horizontal bar chart.
+		for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
+			bar.Categories[i], bar.Categories[j] = bar.Categories[j], bar.Categories[i]
+			bar.CategoryColors[i], bar.CategoryColors[j] = bar.CategoryColors[j], bar.CategoryColors[i]
+			vals[i], vals[j] = vals[j], vals[i]
+		}
+		bar.Series = []charts.Series{{Name: "change", Values: vals}}
+		blocks = append(blocks, site.Figure{Chart: bar, Height: max(360, 140+26*len(vals)),
+			Caption: fmt.Sprintf("The %d largest relative changes; green grows, red shrinks.", len(vals))})
+	}
+	var rows [][]string
+	for _, m := range ms {
+		b, h := values(m)
+		rows = append(rows, []string{m.ModelName, m.FleetTitle, b, h, m.ChangeText()})
+	}
+	return append(blocks, site.Table{ID: id + "-table", Caption: fmt.Sprintf("%s: every change, largest first (%d pairs)", what, len(ms)),
+		Header: []string{"Model", "Fleet", "Base (" + unit + ")", "Head (" + unit + ")", "Change"}, Rows: rows})
+}
+
+// changeColor is green for growth and red for shrinkage, readable in
+// greyscale as light and dark.
+func changeColor(ratio float64) string {
+	if ratio >= 1 {
+		return "#2da44e"
+	}
+	return "#cf222e"
+}
