@@ -63,7 +63,9 @@ func (r *Report) Page() site.Page {
 	}
 
 	pg.Blocks = append(pg.Blocks, r.moveBlocks("context", "Max context (batch 1)", "contextChange", "Tokens", r.Context,
-		func(m Move) (string, string) { return ContextText(m.Base, m.BaseUnbounded), ContextText(m.Head, m.HeadUnbounded) })...)
+		func(m Move) (string, string) {
+			return ContextText(m.Base, m.BaseUnbounded), ContextText(m.Head, m.HeadUnbounded)
+		})...)
 	ctx := "sequences of the scenario context"
 	if r.Base.ScenarioContextTokens == r.Head.ScenarioContextTokens {
 		ctx = units.Group(r.Head.ScenarioContextTokens) + "-token sequences"
