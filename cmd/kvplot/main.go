@@ -13,6 +13,7 @@
 //	kvplot validate [--specs DIR]
 //	kvplot build [--specs DIR] [--out DIR] [--standalone]
 //	kvplot diff BASE_SPECS HEAD_SPECS [--out DIR] [--fail-on flip] [--page-url URL]
+//	kvplot snapshot [--site DIR] [--out DIR] [--page PATH]... [--width PX] [--scale N]
 //
 // Sizes are printed in GiB (2^30 bytes); sizes given on the command line
 // need a unit: 80GB is 80·10^9 bytes, 79.19GiB is 79.19·2^30 bytes.
@@ -77,6 +78,7 @@ Usage:
   kvplot validate [--specs DIR]           check every spec file and print each problem as file:line:col
   kvplot build [--specs DIR] [--out DIR]  build the static chart site
   kvplot diff BASE_SPECS HEAD_SPECS       what a change to the specs does (diff.html, diff.md, diff.json)
+  kvplot snapshot [--site DIR] [--out DIR] every chart of a built site as SVG and PNG (needs Chromium)
   kvplot help [COMMAND]                   show help
 
 Sizes print in GiB (2^30 bytes). Exit codes: 0 ok, 1 bad input or failed build, 2 bad usage.
@@ -103,6 +105,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runBuild(rest, stdout, stderr)
 	case "diff":
 		return runDiff(rest, stdout, stderr)
+	case "snapshot":
+		return runSnapshot(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
@@ -110,5 +114,5 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (want calc, plan, report, validate, build, diff or help)", cmd)
+	return usagef("unknown command %q (want calc, plan, report, validate, build, diff, snapshot or help)", cmd)
 }
