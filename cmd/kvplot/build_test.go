@@ -134,7 +134,7 @@ func TestSiteInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := buildSiteWith(defaultSpecs, false, perf)
+	files, err := buildSiteWith(defaultSpecs, site.Options{}, perf)
 	if err != nil {
 		t.Fatal(err)
 	}

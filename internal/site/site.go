@@ -36,6 +36,15 @@ type Options struct {
 	// Nav are the header links (site paths); nil means Overview
 	// (index.html) and About (about.html).
 	Nav []pages.Link
+	// BaseURL is where the whole site is published, an absolute http(s)
+	// URL. With Standalone, a page's links to other files of the site
+	// point there; without a BaseURL they are dropped (shown as text),
+	// since a page detached from its site cannot follow them.
+	BaseURL string
+	// Provenance is shown in every page's footer and <meta
+	// name="kvplot-provenance">: which kvplot, which specs and settings
+	// made the page.
+	Provenance string
 }
 
 // Files is a rendered site: file contents by slash path relative to the
@@ -67,6 +76,9 @@ func Render(pgs []pages.Page, opt Options) (Files, error) {
 	}
 	if opt.Nav == nil {
 		opt.Nav = defaultNav
+	}
+	if opt.BaseURL != "" && !isWebURL(opt.BaseURL) {
+		return nil, fmt.Errorf("base URL %q: want an absolute http or https URL", opt.BaseURL)
 	}
 	if err := checkPages(pgs); err != nil {
 		return nil, err
@@ -168,6 +180,7 @@ type (
 		Title, SiteTitle string
 		Intro            []string
 		Home, Licence    string
+		Provenance       string
 		Nav              []linkView
 		EChartsSrc       string
 		EChartsInline    template.JS
@@ -204,11 +217,12 @@ type (
 // renderPage renders one page and its data files.
 func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Files, error) {
 	view := pageView{
-		Title:     pg.Title,
-		SiteTitle: opt.SiteTitle,
-		Intro:     paragraphs(pg.Intro),
-		Home:      Rel(pg.Path, "index.html"),
-		Licence:   Rel(pg.Path, licencePath),
+		Title:      pg.Title,
+		SiteTitle:  opt.SiteTitle,
+		Intro:      paragraphs(pg.Intro),
+		Home:       Rel(pg.Path, "index.html"),
+		Licence:    Rel(pg.Path, licencePath),
+		Provenance: opt.Provenance,
 	}
 	var errs []error
 	for _, l := range opt.Nav {
@@ -273,6 +287,7 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
+	detachView(&view, pg.Path, opt)
 	if view.HasCharts {
 		if opt.Standalone {
 			view.EChartsInline = template.JS(echartsJS)
@@ -316,6 +331,47 @@ func paragraphs(s string) []string {
 		}
 	}
 	return out
+}
+
+// apacheLicence is the ECharts licence's address for a page without its
+// site's assets/LICENSE.
+const apacheLicence = "https://www.apache.org/licenses/LICENSE-2.0"
+
+// detachView rewrites a standalone page's links to other files of the site
+// (see detach); the licence link falls back to the licence's address.
+func detachView(v *pageView, page string, opt Options) {
+	if !opt.Standalone {
+		return
+	}
+	v.Home = detach(page, v.Home, opt)
+	if v.Licence = detach(page, v.Licence, opt); v.Licence == "" {
+		v.Licence = apacheLicence
+	}
+	for i := range v.Nav {
+		v.Nav[i].Href = detach(page, v.Nav[i].Href, opt)
+	}
+	for i := range v.Blocks {
+		b := &v.Blocks[i]
+		for j := range b.Links {
+			b.Links[j].Href = detach(page, b.Links[j].Href, opt)
+		}
+		b.Table.CSV = detach(page, b.Table.CSV, opt)
+		b.Table.JSON = detach(page, b.Table.JSON, opt)
+	}
+}
+
+// detach turns an href of page into one that works from a standalone copy
+// of the page: fragments and absolute URLs stay; a relative link to another
+// file of the site becomes an absolute one under opt.BaseURL, or "" (no
+// link) when there is none.
+func detach(page, href string, opt Options) string {
+	if href == "" || strings.HasPrefix(href, "#") || isWebURL(href) {
+		return href
+	}
+	if opt.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(opt.BaseURL, "/") + "/" + path.Join(path.Dir(page), href)
 }
 
 // Rel returns the href from the page at site path from to the site path
