@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/kvplot/kvplot/internal/diff"
+	"github.com/kvplot/kvplot/internal/pages"
 	"github.com/kvplot/kvplot/internal/provenance"
 	"github.com/kvplot/kvplot/internal/site"
 	"github.com/kvplot/kvplot/internal/spec"
@@ -71,7 +72,7 @@ func runDiff(args []string, stdout, stderr io.Writer) error {
 // diffFiles renders the report's page (standalone, ECharts inlined),
 // Markdown and JSON.
 func diffFiles(r *diff.Report, pageURL string) (site.Files, error) {
-	rendered, err := site.Render([]site.Page{r.Page()}, site.Options{Standalone: true})
+	rendered, err := site.Render([]pages.Page{r.Page()}, site.Options{Standalone: true, Provenance: r.Provenance()})
 	if err != nil {
 		return nil, fmt.Errorf("rendering the diff page: %w", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/kvplot/kvplot/internal/charts"
-	"github.com/kvplot/kvplot/internal/site"
+	"github.com/kvplot/kvplot/internal/pages"
 	"github.com/kvplot/kvplot/internal/units"
 )
 
@@ -20,18 +20,18 @@ const chartMoves = 20
 // max context and max concurrency as charts and tables. It links nowhere
 // but to its own sections and to absolute URLs, so that it works as a
 // single file.
-func (r *Report) Page() site.Page {
-	pg := site.Page{Path: PagePath, Title: "What the spec change does", Intro: r.Summary}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Where these numbers come from", ID: "provenance", Paragraphs: []string{
+func (r *Report) Page() pages.Page {
+	pg := pages.Page{Path: PagePath, Title: "What the spec change does", Intro: r.Summary}
+	pg.Blocks = append(pg.Blocks, pages.Text{Heading: "Where these numbers come from", ID: "provenance", Paragraphs: []string{
 		fmt.Sprintf("Computed by %s.", r.Kvplot),
 		fmt.Sprintf("Base: specs %s (%d files, %s); %d models, %d fleets. Settings: %s.", r.Base.Specs.Short(), r.Base.Specs.Files, r.Base.Specs.Hash, r.Base.Models, r.Base.Fleets, r.Base.Settings),
 		fmt.Sprintf("Head: specs %s (%d files, %s); %d models, %d fleets. Settings: %s.", r.Head.Specs.Short(), r.Head.Specs.Files, r.Head.Specs.Hash, r.Head.Models, r.Head.Fleets, r.Head.Settings),
 		"A model fits a fleet when its weights and reserves leave room for a cache; it has no layout when the fleet cannot split it (for example a tensor-parallel degree that does not divide its attention heads). Max context is one sequence's (batch 1); max concurrency counts sequences of the scenario context on all of the fleet's replicas.",
 	}})
 
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Verdicts that flip", ID: "flips"})
+	pg.Blocks = append(pg.Blocks, pages.Text{Heading: "Verdicts that flip", ID: "flips"})
 	if len(r.Flips) == 0 {
-		pg.Blocks = append(pg.Blocks, site.Text{Paragraphs: []string{"No model × fleet verdict flips."}})
+		pg.Blocks = append(pg.Blocks, pages.Text{Paragraphs: []string{"No model × fleet verdict flips."}})
 	} else {
 		var rows [][]string
 		for _, c := range r.Flips {
@@ -41,13 +41,13 @@ func (r *Report) Page() site.Page {
 			}
 			rows = append(rows, []string{c.ModelName, c.FleetTitle, OutcomeText(c.Base), OutcomeText(c.Head), why})
 		}
-		pg.Blocks = append(pg.Blocks, site.Table{ID: "flip-table", Caption: "Model × fleet pairs whose verdict differs between base and head",
+		pg.Blocks = append(pg.Blocks, pages.Table{ID: "flip-table", Caption: "Model × fleet pairs whose verdict differs between base and head",
 			Header: []string{"Model", "Fleet", "Base", "Head", "Why"}, Rows: rows})
 	}
 
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Spec changes", ID: "spec-changes"})
+	pg.Blocks = append(pg.Blocks, pages.Text{Heading: "Spec changes", ID: "spec-changes"})
 	if len(r.SpecChanges) == 0 {
-		pg.Blocks = append(pg.Blocks, site.Text{Paragraphs: []string{"The two spec trees describe the same models, accelerators, fleets and settings."}})
+		pg.Blocks = append(pg.Blocks, pages.Text{Paragraphs: []string{"The two spec trees describe the same models, accelerators, fleets and settings."}})
 	} else {
 		var rows [][]string
 		for _, c := range r.SpecChanges {
@@ -58,8 +58,8 @@ func (r *Report) Page() site.Page {
 				rows = append(rows, []string{c.Kind, c.Key, c.Name, c.Op, f.Field, f.Base, f.Head})
 			}
 		}
-		pg.Blocks = append(pg.Blocks, site.Table{ID: "spec-table", Caption: "Models, accelerators, fleets and settings added, removed or changed, field by field",
-			Header: []string{"Kind", "Key", "Name", "Change", "Field", "Base", "Head"}, Rows: rows, Align: []site.Align{site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft, site.AlignLeft}})
+		pg.Blocks = append(pg.Blocks, pages.Table{ID: "spec-table", Caption: "Models, accelerators, fleets and settings added, removed or changed, field by field",
+			Header: []string{"Kind", "Key", "Name", "Change", "Field", "Base", "Head"}, Rows: rows, Align: []pages.Align{pages.AlignLeft, pages.AlignLeft, pages.AlignLeft, pages.AlignLeft, pages.AlignLeft, pages.AlignLeft, pages.AlignLeft}})
 	}
 
 	pg.Blocks = append(pg.Blocks, r.moveBlocks("context", "Max context (batch 1)", "contextChange", "Tokens", r.Context,
@@ -77,18 +77,23 @@ func (r *Report) Page() site.Page {
 	for _, c := range r.Cells {
 		rows = append(rows, []string{c.ModelName, c.FleetTitle, OutcomeText(c.Base), OutcomeText(c.Head)})
 	}
-	pg.Blocks = append(pg.Blocks, site.Text{Heading: "Every pair", ID: "pairs"},
-		site.Table{ID: "pair-table", Caption: "Verdict and max context (batch 1) of every model × fleet pair; — where one side does not have the model or the fleet",
+	pg.Blocks = append(pg.Blocks, pages.Text{Heading: "Every pair", ID: "pairs"},
+		pages.Table{ID: "pair-table", Caption: "Verdict and max context (batch 1) of every model × fleet pair; — where one side does not have the model or the fleet",
 			Header: []string{"Model", "Fleet", "Base", "Head"}, Rows: rows})
 	return pg
 }
 
+// Provenance is the page footer's line: which kvplot compared which specs.
+func (r *Report) Provenance() string {
+	return fmt.Sprintf("Made by %s from base specs %s and head specs %s.", r.Kvplot, r.Base.Specs.Short(), r.Head.Specs.Short())
+}
+
 // moveBlocks is a section for one figure: a bar chart of the largest
 // relative changes and a table of every change.
-func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values func(Move) (string, string)) []site.Block {
-	blocks := []site.Block{site.Text{Heading: what, ID: id}}
+func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values func(Move) (string, string)) []pages.Block {
+	blocks := []pages.Block{pages.Text{Heading: what, ID: id}}
 	if len(ms) == 0 {
-		return append(blocks, site.Text{Paragraphs: []string{"Unchanged on every pair that fits on both sides."}})
+		return append(blocks, pages.Text{Paragraphs: []string{"Unchanged on every pair that fits on both sides."}})
 	}
 	bar := charts.Bar{ID: chartID, Title: what + ": largest changes", Subtitle: "head vs base, % (pairs that fit on both sides)",
 		XName: "model · fleet", YName: "change", YUnit: "%", Horizontal: true}
@@ -112,7 +117,7 @@ func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values fu
 			vals[i], vals[j] = vals[j], vals[i]
 		}
 		bar.Series = []charts.Series{{Name: "change", Values: vals}}
-		blocks = append(blocks, site.Figure{Chart: bar, Height: max(360, 140+26*len(vals)),
+		blocks = append(blocks, pages.Figure{Chart: bar, Height: max(360, 140+26*len(vals)),
 			Caption: fmt.Sprintf("The %d largest relative changes; green grows, red shrinks.", len(vals))})
 	}
 	var rows [][]string
@@ -120,7 +125,7 @@ func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values fu
 		b, h := values(m)
 		rows = append(rows, []string{m.ModelName, m.FleetTitle, b, h, m.ChangeText()})
 	}
-	return append(blocks, site.Table{ID: id + "-table", Caption: fmt.Sprintf("%s: every change, largest first (%d pairs)", what, len(ms)),
+	return append(blocks, pages.Table{ID: id + "-table", Caption: fmt.Sprintf("%s: every change, largest first (%d pairs)", what, len(ms)),
 		Header: []string{"Model", "Fleet", "Base (" + unit + ")", "Head (" + unit + ")", "Change"}, Rows: rows})
 }
 
