@@ -71,7 +71,7 @@ func (r *Report) markdown(pageURL string, l limits) []byte {
 			}
 			why := c.Head.Reason
 			if c.Head.Verdict == Fits {
-				why = ""
+				why = "was: " + c.Base.Reason
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | **%s** | %s |\n", mdCell(c.ModelName), mdCell(c.FleetTitle), mdCell(OutcomeText(c.Base)), mdCell(OutcomeText(c.Head)), mdCell(why))
 		}
