@@ -98,6 +98,9 @@ func TestSnapshotOnePage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !bytes.Contains(index, []byte(`<p class="prov">Made by kvplot`)) {
+				t.Error("images.html does not carry the page's provenance")
+			}
 			for _, b := range boxes {
 				id := string(b[1])
 				cssHeight := 420 // the stylesheet's default

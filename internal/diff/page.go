@@ -110,12 +110,6 @@ func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values fu
 		vals = append(vals, math.Round(1000*(*m.Ratio-1))/10)
 	}
 	if len(vals) > 0 {
-		// Largest at the top of a horizontal bar chart.
-		for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
-			bar.Categories[i], bar.Categories[j] = bar.Categories[j], bar.Categories[i]
-			bar.CategoryColors[i], bar.CategoryColors[j] = bar.CategoryColors[j], bar.CategoryColors[i]
-			vals[i], vals[j] = vals[j], vals[i]
-		}
 		bar.Series = []charts.Series{{Name: "change", Values: vals}}
 		blocks = append(blocks, pages.Figure{Chart: bar, Height: max(360, 140+26*len(vals)),
 			Caption: fmt.Sprintf("The %d largest relative changes; green grows, red shrinks.", len(vals))})

@@ -91,7 +91,9 @@ type Image struct {
 // PageImages are the charts of one page, in page order.
 type PageImages struct {
 	Path, Title string
-	Images      []Image
+	// Provenance is the page's own statement of what made it.
+	Provenance string
+	Images     []Image
 }
 
 // Files are exported images and the index, by slash path.
@@ -245,11 +247,13 @@ const exportJS = `(function (width, scale) {
     box.remove();
     out.push({id: el.id, title: el.getAttribute('aria-label') || el.id, width: width, height: h, svg: svg, png: png});
   });
-  return {title: document.title, charts: out};
+  var prov = document.querySelector('meta[name="kvplot-provenance"]');
+  return {title: document.title, provenance: prov ? prov.getAttribute('content') : '', charts: out};
 })(%d, %d)`
 
 type exported struct {
-	Title  string `json:"title"`
+	Title      string `json:"title"`
+	Provenance string `json:"provenance"`
 	Charts []struct {
 		ID     string `json:"id"`
 		Title  string `json:"title"`
@@ -279,7 +283,7 @@ func exportPage(browserCtx context.Context, dir, page string, opt Options, files
 	if err != nil {
 		return pi, fmt.Errorf("exporting charts: %w", err)
 	}
-	pi.Title = ex.Title
+	pi.Title, pi.Provenance = ex.Title, ex.Provenance
 	stem := strings.TrimSuffix(page, ".html")
 	for _, c := range ex.Charts {
 		if !chartIDPattern.MatchString(c.ID) {
@@ -332,7 +336,7 @@ h1{font-size:1.8rem;margin:28px 0 10px}h2{font-size:1.25rem;margin:36px 0 8px}
 h2 small{color:#57606a;font-weight:400;font-size:.85rem}
 figure{margin:18px 0;border:1px solid #d0d7de;border-radius:6px;padding:10px}
 img{max-width:100%;height:auto;display:block}
-figcaption{color:#57606a;font-size:.9rem;margin-top:6px}
+figcaption,.prov{color:#57606a;font-size:.9rem;margin-top:6px}
 a{color:#0969da}
 </style>
 </head>
@@ -341,6 +345,9 @@ a{color:#0969da}
 <p>{{.Count}} charts of {{len .Pages}} pages, each as SVG (vector) and PNG ({{.Scale}}× pixels, {{.Width}} CSS px wide), drawn by ECharts in headless Chromium. File names are the page's path and the chart's id, the same on every build.</p>
 {{- range .Pages}}
 <h2>{{.Title}} <small>{{.Path}}</small></h2>
+{{- with .Provenance}}
+<p class="prov">{{.}}</p>
+{{- end}}
 {{- range .Images}}
 <figure>
 <img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}" loading="lazy">
