@@ -37,11 +37,19 @@ type Outcome struct {
 	Verdict Verdict `json:"verdict"`
 	// Reason says why a model does not fit or has no layout.
 	Reason string `json:"reason,omitempty"`
-	// MaxContextTokens is the longest context of one sequence (batch 1);
-	// null unless the model fits. MaxContextUnbounded is set when memory
-	// does not limit it (every layer windowed or stateful).
+	// MaxContextTokens is the longest context one sequence (batch 1) can
+	// be served with: what memory holds, capped by the model's own limit;
+	// null unless the model fits. MaxContextLimitedBy says which of the two
+	// decides ("memory" or "model"). MaxContextUnbounded is set when memory
+	// does not limit it (every layer windowed or stateful) and the model's
+	// limit is unknown.
 	MaxContextTokens    *int64 `json:"max_context_tokens"`
+	MaxContextLimitedBy string `json:"max_context_limited_by,omitempty"`
 	MaxContextUnbounded bool   `json:"max_context_unbounded"`
+	// KVCapacityTokens is the memory-only figure: the longest context the
+	// cache budget holds whatever the model was built for; null unless the
+	// model fits, and when memory does not limit it.
+	KVCapacityTokens *int64 `json:"kv_capacity_tokens"`
 	// MaxConcurrency is how many sequences of ConcurrencyContextTokens
 	// (the settings' scenario context) the whole fleet holds, all replicas
 	// together; null unless the model fits.
@@ -193,7 +201,18 @@ func evaluate(c *spec.Catalog, m spec.Model, f spec.Fleet) *Outcome {
 	}
 	o.Verdict = Fits
 	tokens := l.Tokens
-	o.MaxContextTokens, o.MaxContextUnbounded = &tokens, l.Unbounded
+	o.MaxContextTokens = &tokens
+	o.MaxContextUnbounded = l.Unbounded && !l.LimitedByModel
+	switch {
+	case l.LimitedByModel:
+		o.MaxContextLimitedBy = "model"
+	case !l.Unbounded:
+		o.MaxContextLimitedBy = "memory"
+	}
+	if !l.Unbounded {
+		kv := l.KVCapacityTokens
+		o.KVCapacityTokens = &kv
+	}
 	n := mulSat(p.MaxConcurrency(ctx), o.Replicas)
 	o.MaxConcurrency = &n
 	return o

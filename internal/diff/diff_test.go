@@ -104,13 +104,19 @@ func TestSampleChange(t *testing.T) {
 		}
 	})
 
-	t.Run("fp8 doubles max context where nothing else changed", func(t *testing.T) {
-		// Same budget, half the bytes per token: the longest context that
-		// fits doubles, give or take the one token the rounding can lose.
+	t.Run("fp8 doubles the cache's capacity where nothing else changed", func(t *testing.T) {
+		// Same budget, half the bytes per token: the longest context the
+		// cache holds doubles, give or take the one token the rounding can
+		// lose. The served context stays at the model's 8,192 tokens
+		// (max_position_embeddings in its config.json).
 		c := cell(t, r, "llama-3-8b", "1x-h100")
-		b, h := *c.Base.MaxContextTokens, *c.Head.MaxContextTokens
+		b, h := *c.Base.KVCapacityTokens, *c.Head.KVCapacityTokens
 		if h < 2*b || h > 2*b+1 {
-			t.Errorf("llama-3-8b on 1× H100: max context %d → %d, want twice (%d..%d)", b, h, 2*b, 2*b+1)
+			t.Errorf("llama-3-8b on 1× H100: KV capacity %d → %d, want twice (%d..%d)", b, h, 2*b, 2*b+1)
+		}
+		if *c.Base.MaxContextTokens != 8192 || *c.Head.MaxContextTokens != 8192 || c.Head.MaxContextLimitedBy != "model" {
+			t.Errorf("llama-3-8b on 1× H100: max context %d → %d (%s), want 8,192 both, limited by the model",
+				*c.Base.MaxContextTokens, *c.Head.MaxContextTokens, c.Head.MaxContextLimitedBy)
 		}
 		// Concurrency at 8,192 tokens: ⌊budget ÷ per-sequence bytes⌋ with the
 		// per-sequence bytes halved.

@@ -18,7 +18,9 @@ func OutcomeText(o *Outcome) string {
 	case o.Verdict != Fits:
 		return string(o.Verdict)
 	case o.MaxContextUnbounded:
-		return "fits, context unbounded"
+		return "fits, context unbounded (model limit unknown)"
+	case o.MaxContextLimitedBy == "model":
+		return "fits, " + units.Group(*o.MaxContextTokens) + " tokens (model limit)"
 	}
 	return "fits, " + units.Group(*o.MaxContextTokens) + " tokens"
 }
@@ -59,18 +61,21 @@ func summary(r *Report) string {
 	var parts []string
 	parts = append(parts, specSummary(r))
 	parts = append(parts, flipSummary(r))
-	if s := moveSummary("Max context (batch 1)", r.Context, r.shared(), true); s != "" {
-		parts = append(parts, s)
-	}
 	ctx := "the scenario context"
 	if r.Base.ScenarioContextTokens == r.Head.ScenarioContextTokens {
 		ctx = units.Group(r.Head.ScenarioContextTokens) + "-token sequences"
 	}
-	if s := moveSummary("Max concurrency ("+ctx+", whole fleet)", r.Concurrency, r.shared(), false); s != "" {
-		parts = append(parts, s)
-	}
-	if len(r.Context) == 0 && len(r.Concurrency) == 0 && r.shared() > 0 {
-		parts = append(parts, "Max context and max concurrency are unchanged on every pair that fits on both sides.")
+	shared := r.shared()
+	for _, f := range []struct {
+		what      string
+		moves     []Move
+		unbounded bool
+	}{{"Max context (batch 1)", r.Context, true}, {"Max concurrency (" + ctx + ", whole fleet)", r.Concurrency, false}} {
+		if s := moveSummary(f.what, f.moves, shared, f.unbounded); s != "" {
+			parts = append(parts, s)
+		} else if shared > 0 {
+			parts = append(parts, fmt.Sprintf("%s is unchanged on the %d pairs that fit on both sides.", f.what, shared))
+		}
 	}
 	return strings.Join(parts, " ")
 }

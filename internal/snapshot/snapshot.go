@@ -254,7 +254,7 @@ const exportJS = `(function (width, scale) {
 type exported struct {
 	Title      string `json:"title"`
 	Provenance string `json:"provenance"`
-	Charts []struct {
+	Charts     []struct {
 		ID     string `json:"id"`
 		Title  string `json:"title"`
 		Width  int    `json:"width"`
