@@ -77,7 +77,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.gpusPerNode, "gpus-per-node", 0, "accelerators per node, the limit of tensor parallelism (default: the accelerator's, usually 8)")
 	fs.StringVar(&f.gpuMemory, "gpu-memory", "", "memory per accelerator as the runtime reports it, with a unit (79.19GiB, 80GB); alone, an unnamed accelerator")
 	fs.StringVar(&f.weightDType, "weight-dtype", "", "weight format: "+strings.Join(analysis.DTypeNames(), ", ")+" (default: the model's own)")
-	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format: "+strings.Join(analysis.KVDTypeNames(), ", ")+" (default: the spec set's)")
+	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format: "+strings.Join(analysis.KVDTypeNames(), ", ")+", or auto: the model's 16- or 32-bit dtype, as vLLM's --kv-cache-dtype auto (default: the spec set's)")
 	fs.Int64Var(&f.batch, "batch", 1, "concurrent sequences")
 	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
@@ -281,7 +281,7 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		settings.WeightDType = f.weightDType
 	}
 	if f.kvDType != "" {
-		kv, ok := analysis.LookupKVDType(f.kvDType)
+		kv, ok := analysis.LookupKVDType(autoKVDType(f.kvDType, m, settings.WeightDType))
 		if !ok {
 			return res, usagef("calc: unknown --kv-dtype %q (want one of %s)", f.kvDType, strings.Join(analysis.KVDTypeNames(), ", "))
 		}

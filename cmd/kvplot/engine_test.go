@@ -202,3 +202,29 @@ func numberOf(v any) float64 {
 	}
 	return f
 }
+
+// TestCalcKVDTypeAuto checks --kv-dtype auto, vLLM's default: the model's
+// own 16- or 32-bit dtype, bf16 under quantized weights.
+func TestCalcKVDTypeAuto(t *testing.T) {
+	for _, tc := range []struct {
+		weights, want string
+	}{{"", "bf16"}, {"fp32", "fp32"}, {"fp8", "bf16"}, {"fp16", "fp16"}} {
+		args := []string{"calc", "--model", hfDir + "llama-3-8b.config.json", "--specs", "../../specs/seed", "--kv-dtype", "auto", "--json"}
+		if tc.weights != "" {
+			args = append(args, "--weight-dtype", tc.weights)
+		}
+		out, errs, code := runKVPlot(args...)
+		if code != 0 {
+			t.Fatalf("kvplot %v: exit %d: %s", args, code, errs)
+		}
+		var doc struct {
+			KVDType string `json:"kv_dtype"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.KVDType != tc.want {
+			t.Errorf("--kv-dtype auto with weights %q: kv_dtype %q, want %q", tc.weights, doc.KVDType, tc.want)
+		}
+	}
+}

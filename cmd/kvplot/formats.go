@@ -54,3 +54,21 @@ func unreadQuantization(m spec.Model, w analysis.WeightScheme, weightDTypeGiven 
 	}
 	return nil
 }
+
+// autoKVDType resolves --kv-dtype auto as vLLM does: the KV cache takes the
+// model's dtype, which is the weights' format when it is 16 or 32 bits
+// (the --weight-dtype given, or the checkpoint's), and bf16 for quantized
+// weights, whose activations run in 16 bits. Other names pass through.
+func autoKVDType(name string, m spec.Model, weightDType string) string {
+	if name != "auto" {
+		return name
+	}
+	d := m.Weights.Default
+	if weightDType != "" {
+		d, _ = analysis.LookupDType(weightDType)
+	}
+	if d.Bits >= 16 && d.GroupSize == 0 {
+		return d.Name
+	}
+	return "bf16"
+}
