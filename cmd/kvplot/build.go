@@ -31,6 +31,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if *baseURL != "" && !isWebURL(*baseURL) {
 		return usagef("build: --base-url %q: want an absolute http or https URL", *baseURL)
 	}
+	opts := site.WriteOptions{Protect: []string{*specs}}
+	// Repair a build killed midway first, even if this one then fails.
+	if err := site.Recover(*out, opts); err != nil {
+		return err
+	}
 	perf, err := loadPerf(*perfFile)
 	if err != nil {
 		return err
@@ -39,7 +44,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := site.WriteDir(*out, files, site.WriteOptions{Protect: []string{*specs}}); err != nil {
+	if err := site.WriteDir(*out, files, opts); err != nil {
 		return err
 	}
 	var bytes int

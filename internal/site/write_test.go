@@ -214,11 +214,22 @@ func TestWriteDirFailureKeepsPreviousSite(t *testing.T) {
 		{"a file is also a directory", Files{"a": []byte("new"), "a/b": []byte("new")}, 0},
 		{"moving the old site aside fails", Files{"index.html": []byte("new")}, 1},
 		{"moving the new site in fails", Files{"index.html": []byte("new")}, 2},
+		{"the atomic exchange fails", Files{"index.html": []byte("new")}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parent := t.TempDir()
 			out := previousSite(t, parent)
 			before := snapshot(t, out)
+			if tc.failRename != 0 {
+				// The rename cases test the two-rename fallback.
+				exchange = func(a, b string) error {
+					if tc.failRename < 0 {
+						return errors.New("injected exchange failure")
+					}
+					return errNoExchange
+				}
+				t.Cleanup(func() { exchange = exchangeDirs })
+			}
 			if tc.failRename > 0 {
 				calls := 0
 				rename = func(from, to string) error {
