@@ -50,6 +50,7 @@ type calcFlags struct {
 	gpuMemory                 string
 	weightDType, kvDType      string
 	batch, context            int64
+	promptTokens              int64
 	json                      bool
 
 	// Engine profile (--engine and its settings).
@@ -61,7 +62,7 @@ type calcFlags struct {
 	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N] [--gpus-per-node N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N] [--gpus-per-node N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--prompt-tokens N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
@@ -80,6 +81,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format: "+strings.Join(analysis.KVDTypeNames(), ", ")+", or auto: the model's 16- or 32-bit dtype, as vLLM's --kv-cache-dtype auto (default: the spec set's)")
 	fs.Int64Var(&f.batch, "batch", 1, "concurrent sequences")
 	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
+	fs.Int64Var(&f.promptTokens, "prompt-tokens", 0, "prompt length for the time to first token (default --context)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
 	fs.StringVar(&f.engine, "engine", "simple", "serving engine to emulate: "+strings.Join(engine.ProfileNames(), ", ")+" (vllm and sglang are their newest modelled versions; simple is kvplot's explicit reserves)")
 	fs.Float64Var(&f.gpuMemUtilization, "gpu-memory-utilization", 0, "vllm: share of GPU memory the engine may use (default 0.9); sglang: mem_fraction_static (default: its heuristic)")
@@ -104,6 +106,9 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.context < 1 || f.context > spec.MaxContextTokens {
 		return usagef("calc: --context must be between 1 and %d, got %d", spec.MaxContextTokens, f.context)
+	}
+	if fs.Changed("prompt-tokens") && (f.promptTokens < 1 || f.promptTokens > spec.MaxContextTokens) {
+		return usagef("calc: --prompt-tokens must be between 1 and %d, got %d", spec.MaxContextTokens, f.promptTokens)
 	}
 	for _, v := range []struct {
 		name string
@@ -171,6 +176,26 @@ type calcResult struct {
 	MaxConcurrency      *int64      `json:"max_concurrency,omitempty"`
 	MaxConcurrencyTotal *int64      `json:"max_concurrency_total,omitempty"`
 	Engine              *calcEngine `json:"engine,omitempty"`
+	// Perf is present (possibly null, with PerfUnavailable saying why)
+	// whenever an accelerator is given.
+	Perf            **calcPerf `json:"perf,omitempty"`
+	PerfUnavailable string     `json:"perf_unavailable,omitempty"`
+}
+
+// calcPerf is the speed of one replica: bounds (physics) and calibrated
+// estimates, times in milliseconds.
+type calcPerf struct {
+	Regime                     string   `json:"regime"`
+	DecodeStepMsBound          float64  `json:"decode_step_ms_bound"`
+	DecodeStepMs               float64  `json:"decode_step_ms"`
+	DecodeTokensPerS           float64  `json:"decode_tokens_per_s"`
+	DecodeTokensPerSPerSeq     float64  `json:"decode_tokens_per_s_per_seq"`
+	DecodeTokensPerSBound      float64  `json:"decode_tokens_per_s_bound"`
+	PromptTokens               int64    `json:"prompt_tokens"`
+	PrefillMsBound             float64  `json:"prefill_ms_bound"`
+	PrefillMs                  float64  `json:"prefill_ms"`
+	CostPerMillionOutputTokens *float64 `json:"cost_per_million_output_tokens"`
+	Calibration                string   `json:"calibration"`
 }
 
 // calcLayout is the layout the figures assume; Chosen is set when kvplot
@@ -348,6 +373,12 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	if by := limitedBy(lim); by != "" {
 		res.MaxContextLimitedBy = &by
 	}
+	prompt := f.promptTokens
+	if prompt == 0 {
+		prompt = f.context
+	}
+	perf, why := calcPerfFor(plan, fleet, cat, f.batch, f.context, prompt)
+	res.Perf, res.PerfUnavailable = &perf, why
 	if prof.Engine != "simple" {
 		if err := unreadQuantization(m, sc.Weights, f.weightDType != ""); err != nil {
 			return res, err
@@ -384,6 +415,44 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	}
 	return res, nil
 }
+
+// calcPerfFor bounds and estimates the plan's speed on the fleet's
+// accelerator; nil and a reason when the accelerator's figures are unknown.
+func calcPerfFor(plan analysis.Plan, fleet resolvedFleet, cat *spec.Catalog, batch, context, prompt int64) (*calcPerf, string) {
+	if cat == nil || fleet.accel == "custom" {
+		return nil, "no named accelerator: its bandwidth and peak FLOPS are unknown"
+	}
+	a, ok := cat.Accelerator(fleet.accel)
+	if !ok {
+		return nil, "accelerator " + fleet.accel + " not in the catalog"
+	}
+	cal := analysis.DefaultSpeedCalibration
+	p, err := plan.Perf(a.Speed(), cal, batch, context, prompt)
+	if err != nil {
+		return nil, fmt.Sprintf("accelerator %s: %v", a.ID, err)
+	}
+	out := &calcPerf{
+		Regime:                 p.Regime.String(),
+		DecodeStepMsBound:      round3(p.DecodeStepBoundS * 1e3),
+		DecodeStepMs:           round3(p.DecodeStepS * 1e3),
+		DecodeTokensPerS:       round3(p.DecodeTokensPerS),
+		DecodeTokensPerSPerSeq: round3(p.DecodeTokensPerSPerSeq),
+		DecodeTokensPerSBound:  round3(float64(batch) / p.DecodeStepBoundS),
+		PromptTokens:           prompt,
+		PrefillMsBound:         round3(p.PrefillBoundS * 1e3),
+		PrefillMs:              round3(p.PrefillS * 1e3),
+		Calibration:            cal.Name,
+	}
+	if a.PricePerHour > 0 {
+		gpus := float64(plan.Fleet.TP * plan.Fleet.PP)
+		c := round3(a.PricePerHour * gpus / 3600 / p.DecodeTokensPerS * 1e6)
+		out.CostPerMillionOutputTokens = &c
+	}
+	return out, ""
+}
+
+// round3 keeps three decimals, enough for milliseconds and tokens/s.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // checkEngineFlags validates --engine and the settings that belong to it.
 func checkEngineFlags(f calcFlags, changed func(string) bool) error {
@@ -591,6 +660,18 @@ func writeCalc(w io.Writer, r calcResult) error {
 		fmt.Fprintf(&b, "  max context      %s tokens per sequence at batch %d (memory limit)\n", units.Group(*r.MaxContextTokens), r.Batch)
 	}
 	fmt.Fprintf(&b, "  max concurrency  %s sequences of %s tokens per replica, %s on all %d replica(s)\n", units.Group(*r.MaxConcurrency), units.Group(r.Context), units.Group(*r.MaxConcurrencyTotal), fl.Replicas)
+	if r.Perf != nil && *r.Perf != nil {
+		p := *r.Perf
+		fmt.Fprintf(&b, "Speed of one replica (%s; bound = physics, estimate = bound ÷ fitted efficiency + overheads, calibration %s):\n", p.Regime, p.Calibration)
+		fmt.Fprintf(&b, "  decode step      %.2f ms bound, %.2f ms estimate for %d sequence(s) at %s tokens\n", p.DecodeStepMsBound, p.DecodeStepMs, r.Batch, units.Group(r.Context))
+		fmt.Fprintf(&b, "  output           %.1f tokens/s estimate (%.1f per sequence; bound %.1f)\n", p.DecodeTokensPerS, p.DecodeTokensPerSPerSeq, p.DecodeTokensPerSBound)
+		fmt.Fprintf(&b, "  first token      %.1f ms bound, %.1f ms estimate for a %s-token prompt\n", p.PrefillMsBound, p.PrefillMs, units.Group(p.PromptTokens))
+		if c := p.CostPerMillionOutputTokens; c != nil {
+			fmt.Fprintf(&b, "  cost             $%.2f per million output tokens (estimate)\n", *c)
+		}
+	} else if r.PerfUnavailable != "" {
+		fmt.Fprintf(&b, "Speed: unknown (%s)\n", r.PerfUnavailable)
+	}
 	if e := r.Engine; e != nil {
 		fmt.Fprintf(&b, "As %s would start (per GPU of the binding stage):\n", e.Profile)
 		fmt.Fprintf(&b, "  budget           %s: weights %s, activations %s, non-torch %s\n", gib(e.BudgetBytes), gib(e.WeightsBytes), gib(e.ActivationBytes), gib(e.NonTorchBytes))

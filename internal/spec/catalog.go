@@ -35,12 +35,54 @@ type Accelerator struct {
 	// GPUsPerNode is how many of these a server holds (gpus_per_node),
 	// analysis.DefaultGPUsPerNode when not stated.
 	GPUsPerNode int64
-	File        string
+	// PeakTFLOPS is the dense tensor peak per compute format (bf16, fp8,
+	// int8, fp4) in 10^12 operations per second, sparsity excluded; absent
+	// formats are unknown. TFLOPSSource says where the figures are from.
+	PeakTFLOPS   map[string]float64
+	TFLOPSSource string
+	// Interconnect is the accelerator-to-accelerator link tensor
+	// parallelism uses; nil if unknown.
+	Interconnect *Interconnect
+	// PricePerHour is a rental price in US dollars per accelerator-hour, 0
+	// if not given; PriceSource names where and when it was seen.
+	PricePerHour float64
+	PriceSource  string
+	File         string
 	// Line and Col locate the accelerator's entry in File.
 	Line, Col int
 	field     string // "accelerators[i]"
 	namePos   position
 }
+
+// Interconnect is a link between accelerators of one node.
+type Interconnect struct {
+	// Name is the link's generation (NVLink 4, PCIe 4.0 x16, Infinity Fabric).
+	Name string
+	// BandwidthBytes is per accelerator and direction, in bytes per second.
+	BandwidthBytes int64
+	BandwidthText  string
+	// LatencyUS is the time of one small all-reduce across the node, in
+	// microseconds.
+	LatencyUS float64
+	Source    string
+}
+
+// Speed is the accelerator's figures for speed bounds, in the analysis's
+// units; unknown figures stay 0.
+func (a Accelerator) Speed() analysis.Speed {
+	s := analysis.Speed{BandwidthBytesPerS: float64(a.BandwidthBytes), PeakFLOPS: map[string]float64{}}
+	for k, v := range a.PeakTFLOPS {
+		s.PeakFLOPS[k] = v * 1e12
+	}
+	if l := a.Interconnect; l != nil {
+		s.LinkBytesPerS = float64(l.BandwidthBytes)
+		s.LinkLatencyS = l.LatencyUS * 1e-6
+	}
+	return s
+}
+
+// PeakFormats lists the compute formats accelerators.yaml may give a peak for.
+var PeakFormats = []string{"bf16", "fp8", "int8", "fp4"}
 
 // Fleet is named hardware: Count accelerators, GPUsPerNode to a node. TP
 // and PP pin the layout when the fleet states them (above 0); otherwise
@@ -91,7 +133,8 @@ type Catalog struct {
 // file, at most MaxFileBytes.
 func (c *Catalog) ReadFile(p string) ([]byte, error) { return c.tree.read(p) }
 
-var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source", "gpus_per_node"}
+var accelFields = []string{"id", "name", "vendor", "class", "memory", "runtime_memory", "runtime_memory_source", "bandwidth", "sm_count", "sm_count_source", "source", "gpus_per_node",
+	"tflops", "tflops_source", "interconnect", "price_per_hour", "price_source"}
 var fleetFields = []string{"name", "title", "accelerator", "count", "tp", "pp", "gpus_per_node", "description"}
 
 // LoadCatalog reads a spec directory: models/*.yaml|*.json, accelerators.yaml,
@@ -383,7 +426,82 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	if n, ok := o.integer(1, MaxParallel, "gpus_per_node"); ok {
 		a.GPUsPerNode = n
 	}
+	parseSpeed(f, o, &a)
 	return a, len(f.problems) == before
+}
+
+// maxTFLOPS bounds a peak: far above any accelerator, below overflow.
+const maxTFLOPS = 1e6
+
+// parseSpeed reads an accelerator's compute peaks, interconnect and price.
+func parseSpeed(f *file, o *obj, a *Accelerator) {
+	if _, v := o.field("tflops"); v != nil {
+		t := f.object(v, o.prefix+"tflops.")
+		t.strict(PeakFormats...)
+		a.PeakTFLOPS = map[string]float64{}
+		for _, k := range PeakFormats {
+			if x, ok := t.number(0, maxTFLOPS, k); ok {
+				if x == 0 {
+					f.errorf(t.vals[k], t.prefix+k, "must be more than 0 (leave it out if unknown)")
+					continue
+				}
+				a.PeakTFLOPS[k] = x
+			}
+		}
+		if len(a.PeakTFLOPS) > 0 && a.PeakTFLOPS["bf16"] == 0 && !t.has("bf16") {
+			f.errorf(v, t.prefix+"bf16", "missing: speed bounds need the bf16 peak")
+		}
+		src, ok := o.str("tflops_source")
+		switch {
+		case !ok && !o.has("tflops_source"):
+			f.errorf(o.pos("tflops"), o.prefix+"tflops_source", "missing: peak figures need their source")
+		case ok && checkURL(f, o.vals["tflops_source"], o.prefix+"tflops_source", src):
+			a.TFLOPSSource = src
+		}
+	} else if o.has("tflops_source") {
+		f.errorf(o.pos("tflops_source"), o.prefix+"tflops_source", "given without tflops")
+	}
+	if _, v := o.field("interconnect"); v != nil {
+		l := f.object(v, o.prefix+"interconnect.")
+		l.strict("name", "bandwidth", "latency_us", "source")
+		link := &Interconnect{Name: requireStr(f, l, "name")}
+		if bw, present := sizeText(f, l, "bandwidth", " GB/s"); !present {
+			f.errorf(v, l.prefix+"bandwidth", "missing")
+		} else if bw != "" {
+			b, err := units.ParseBandwidth(bw)
+			switch {
+			case err != nil:
+				f.errorf(l.vals["bandwidth"], l.prefix+"bandwidth", "%v", err)
+			case b == 0:
+				f.errorf(l.vals["bandwidth"], l.prefix+"bandwidth", "must be more than 0 bytes per second")
+			}
+			link.BandwidthBytes, link.BandwidthText = b, bw
+		}
+		if x, ok := l.number(0, 1e6, "latency_us"); ok {
+			link.LatencyUS = x
+		} else if !l.has("latency_us") {
+			f.errorf(v, l.prefix+"latency_us", "missing")
+		}
+		if src, ok := l.str("source"); ok && checkURL(f, l.vals["source"], l.prefix+"source", src) {
+			link.Source = src
+		} else if !l.has("source") {
+			f.errorf(v, l.prefix+"source", "missing: interconnect figures need their source")
+		}
+		a.Interconnect = link
+	}
+	if x, ok := o.number(0, 1e6, "price_per_hour"); ok {
+		if x == 0 {
+			f.errorf(o.vals["price_per_hour"], o.prefix+"price_per_hour", "must be more than 0 (leave it out if unknown)")
+		}
+		a.PricePerHour = x
+		if src, ok := o.str("price_source"); ok && strings.TrimSpace(src) != "" {
+			a.PriceSource = src
+		} else if !o.has("price_source") {
+			f.errorf(o.pos("price_per_hour"), o.prefix+"price_source", "missing: a price needs its source and date")
+		}
+	} else if o.has("price_source") && !o.has("price_per_hour") {
+		f.errorf(o.pos("price_source"), o.prefix+"price_source", "given without price_per_hour")
+	}
 }
 
 // sizeText reads a size or bandwidth field: a string with a unit. A bare
