@@ -114,13 +114,13 @@ func (p Plan) stageTraffic(si int, seqs, tokens, context int64, prefill bool) St
 		case Embeddings, VisionWeights, ExpertWeights:
 			continue
 		}
-		out.WeightBytes += float64(w.For(TensorClass(c)).Bytes(t.counts[c]))
+		out.WeightBytes += float64(classBytes(w, TensorClass(c), t.counts[c]))
 		out.FLOPs += 2 * n * float64(t.active[c])
 	}
 	headParams := ceilDiv(mulSat(m.VocabSize, m.Hidden), tp)
 	if last && m.TiedEmbedding && first {
 		// A tied head is the embedding matrix, read again at the end.
-		out.WeightBytes += float64(w.For(Embeddings).Bytes(headParams))
+		out.WeightBytes += float64(classBytes(w, Embeddings, headParams))
 		out.FLOPs += 2 * n * float64(headParams)
 	}
 	if prefill && last {
@@ -130,16 +130,16 @@ func (p Plan) stageTraffic(si int, seqs, tokens, context int64, prefill bool) St
 	// Routed experts: the expected union of the experts the step's tokens
 	// are sent to, per layer; arithmetic is top-k per token.
 	routedTokens := seqs * tokens
-	expertFormat := w.For(ExpertWeights)
 	for i := st.FirstLayer; i < st.EndLayer; i++ {
 		l := &m.Layers[i]
 		f := l.FFN
 		if f.Experts <= 0 {
 			continue
 		}
-		one := ceilDiv(mlpParams(m.Hidden, f.ExpertIntermediate, f.Gated, f.Bias), tp)
+		one := ceilDiv(MLPParams(m.Hidden, f.ExpertIntermediate, f.Gated, f.Bias), tp)
 		touched := ExpectedExpertsTouched(f.Experts, f.TopK, routedTokens)
-		out.WeightBytes += touched * float64(expertFormat.Bytes(one))
+		all := float64(classBytes(w, ExpertWeights, mulSat(f.Experts, one)))
+		out.WeightBytes += touched / float64(f.Experts) * all
 		out.FLOPs += 2 * n * float64(min(f.TopK, f.Experts)) * float64(one)
 	}
 	// Attention arithmetic: scores and weighted values over the cached
@@ -152,11 +152,18 @@ func (p Plan) stageTraffic(si int, seqs, tokens, context int64, prefill bool) St
 			heads := float64(ceilDiv(l.Attn.Heads, tp))
 			perKey = 2 * heads * float64(l.Attn.HeadDim+l.Attn.VHeadDim)
 		case MLAAttention:
-			// Absorbed MLA: each head scores the latent and rope part and
-			// sums the latent.
 			a := l.MLA
 			heads := float64(ceilDiv(a.Heads, tp))
-			perKey = 2 * heads * float64(2*a.KVLoraRank+a.QKRopeHeadDim)
+			if prefill {
+				// Prefill expands the latent into per-head keys and values
+				// (kv_b, already counted with the weights) and attends
+				// over them: the cheaper way for many queries.
+				perKey = 2 * heads * float64(a.QKNopeHeadDim+a.QKRopeHeadDim+a.VHeadDim)
+			} else {
+				// Decode absorbs kv_b into the query and output: each head
+				// scores the latent and rope part and sums the latent.
+				perKey = 2 * heads * float64(2*a.KVLoraRank+a.QKRopeHeadDim)
+			}
 		default:
 			continue
 		}
@@ -175,6 +182,36 @@ func (p Plan) stageTraffic(si int, seqs, tokens, context int64, prefill bool) St
 		out.AllReduceBytes = n * float64(m.Hidden) * activationBytes
 	}
 	return out
+}
+
+// computeFormat is the format of the plan's largest tensor class (the
+// experts of an MoE, the MLP of a dense model): the one that decides which
+// arithmetic the matmuls can use. A checkpoint that stores its experts in
+// fp8 under a bf16 default counts as fp8.
+func (p Plan) computeFormat() DType {
+	params := p.Model.Params()
+	best := MLPWeights
+	for c, n := range params.ByClass {
+		if n > params.ByClass[best] {
+			best = TensorClass(c)
+		}
+	}
+	if f, ok := p.Scenario.Weights.Formats[best]; ok {
+		kind := "int"
+		if f.Float {
+			kind = "fp"
+		}
+		return DType{Name: fmt.Sprintf("%s%d", kind, f.Bits), Bits: f.Bits}
+	}
+	return p.Scenario.Weights.For(best)
+}
+
+// classBytes is the storage of n parameters of class c in scheme w (a
+// quantized checkpoint's exact bytes, pro rata, when it has them).
+func classBytes(w WeightScheme, c TensorClass, n int64) int64 {
+	var counts ClassCounts
+	counts[c] = n
+	return w.Bytes(counts)
 }
 
 // attendedKeys is the number of (query, key) pairs of the last tokens of a
@@ -273,7 +310,7 @@ func (r Regime) String() string {
 // quantized when its weights are under 16 bits (except fp8 on a chip with
 // fp8 arithmetic), MoE, tensor parallel.
 func (p Plan) DecodeRegime(s Speed) Regime {
-	w := p.Scenario.Weights.Default
+	w := p.computeFormat()
 	return Regime{WeightQuantized: w.Bits < 16 && !s.nativeFP8(w), MoE: p.Model.hasExperts(), TP: p.Fleet.TP > 1}
 }
 
@@ -381,7 +418,7 @@ func (p Plan) Perf(s Speed, c SpeedCalibration, batch, context, prompt int64) (P
 	if err := c.check(); err != nil {
 		return Perf{}, err
 	}
-	w := p.Scenario.Weights.Default
+	w := p.computeFormat()
 	bound, typical := s.BoundPeakFLOPS(w), s.TypicalPeakFLOPS(w)
 	out := Perf{Regime: p.DecodeRegime(s)}
 	eff := c.Efficiency(out.Regime)
