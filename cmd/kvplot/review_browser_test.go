@@ -69,12 +69,14 @@ func TestDiffPageInBrowser(t *testing.T) {
 	if err := json.Unmarshal(j, &report); err != nil {
 		t.Fatal(err)
 	}
+	// Each moving figure has a heat map of every pair and bars of the
+	// largest changes.
 	var want []string
 	if len(report.Context) > 0 {
-		want = append(want, "contextChange")
+		want = append(want, "contextChangeMap", "contextChange")
 	}
 	if len(report.Concurrency) > 0 {
-		want = append(want, "concurrencyChange")
+		want = append(want, "concurrencyChangeMap", "concurrencyChange")
 	}
 	if len(want) == 0 {
 		t.Fatal("the sample change moves neither figure; the test needs a chart to check")

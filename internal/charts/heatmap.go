@@ -31,6 +31,10 @@ type HeatMap struct {
 	// NoFit names the grey cells in the legend and tooltip; empty means
 	// "does not fit".
 	NoFit string
+	// Colors is the colour scale from Min to Max, "#rrggbb" each, such as
+	// red–white–green for a change that can go either way; empty means
+	// light to dark blue.
+	Colors []string
 }
 
 // ChartID implements Chart.
@@ -75,6 +79,12 @@ func (c HeatMap) check() error {
 	}
 	if !finite(c.Min) || !finite(c.Max) || c.Min > c.Max {
 		errs = append(errs, fmt.Errorf("colour scale %g..%g is not a finite range", c.Min, c.Max))
+	}
+	if len(c.Colors) == 1 {
+		errs = append(errs, errors.New("a colour scale needs at least two colours"))
+	}
+	for _, col := range c.Colors {
+		errs = append(errs, checkColor("colour scale", col))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("heat map %s: %w", c.ID, err)
@@ -184,7 +194,7 @@ func (c HeatMap) build() (optioner, error) {
 			Orient:     "horizontal",
 			Left:       "center",
 			Bottom:     "4",
-			InRange:    &eopts.VisualMapInRange{Color: []string{"#f7fbff", "#9ecae1", "#4292c6", "#08306b"}},
+			InRange:    &eopts.VisualMapInRange{Color: c.scale()},
 		}),
 	)
 	hm.Accept(heatVisitor{unit: c.Unit})
@@ -234,4 +244,12 @@ func (c HeatMap) xAxis(xs []string) eopts.XAxis {
 		a.AxisLabel.Overflow = "truncate"
 	}
 	return a
+}
+
+// scale is the colour scale: Colors, or light to dark blue.
+func (c HeatMap) scale() []string {
+	if len(c.Colors) > 0 {
+		return c.Colors
+	}
+	return []string{"#f7fbff", "#9ecae1", "#4292c6", "#08306b"}
 }

@@ -102,6 +102,10 @@ type Move struct {
 	// limit; Base or Head is then meaningless.
 	BaseUnbounded bool `json:"base_unbounded,omitempty"`
 	HeadUnbounded bool `json:"head_unbounded,omitempty"`
+	// BaseLimitedBy and HeadLimitedBy say what decides a max context:
+	// "memory" or "model" (its own limit); empty for concurrency.
+	BaseLimitedBy string `json:"base_limited_by,omitempty"`
+	HeadLimitedBy string `json:"head_limited_by,omitempty"`
 	// Ratio is Head ÷ Base; null when either side is unbounded or Base is 0.
 	Ratio *float64 `json:"ratio"`
 	order int      // the cell's position, the last tie-breaker
@@ -315,6 +319,7 @@ func contextMove(c Cell, order int) (Move, bool) {
 	}
 	m := moveOf(c, order, *b.MaxContextTokens, *h.MaxContextTokens)
 	m.BaseUnbounded, m.HeadUnbounded = b.MaxContextUnbounded, h.MaxContextUnbounded
+	m.BaseLimitedBy, m.HeadLimitedBy = b.MaxContextLimitedBy, h.MaxContextLimitedBy
 	if !m.BaseUnbounded && !m.HeadUnbounded {
 		m.Ratio = ratio(m.Base, m.Head)
 	}

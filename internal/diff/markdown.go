@@ -93,7 +93,7 @@ func (r *Report) markdown(pageURL string, l limits) []byte {
 		ctxLabel = units.Group(r.Head.ScenarioContextTokens) + "-token sequences"
 	}
 	writeMoves(&b, "Largest changes in max context (batch 1, tokens)", r.Context, l.moves, func(m Move) (string, string) {
-		return ContextText(m.Base, m.BaseUnbounded), ContextText(m.Head, m.HeadUnbounded)
+		return m.ContextTexts()
 	})
 	writeMoves(&b, "Largest changes in max concurrency ("+ctxLabel+", whole fleet)", r.Concurrency, l.moves, func(m Move) (string, string) {
 		return units.Group(m.Base), units.Group(m.Head)

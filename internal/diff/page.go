@@ -64,7 +64,7 @@ func (r *Report) Page() pages.Page {
 
 	pg.Blocks = append(pg.Blocks, r.moveBlocks("context", "Max context (batch 1)", "contextChange", "Tokens", r.Context,
 		func(m Move) (string, string) {
-			return ContextText(m.Base, m.BaseUnbounded), ContextText(m.Head, m.HeadUnbounded)
+			return m.ContextTexts()
 		})...)
 	ctx := "sequences of the scenario context"
 	if r.Base.ScenarioContextTokens == r.Head.ScenarioContextTokens {
@@ -94,6 +94,10 @@ func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values fu
 	blocks := []pages.Block{pages.Text{Heading: what, ID: id}}
 	if len(ms) == 0 {
 		return append(blocks, pages.Text{Paragraphs: []string{"Unchanged on every pair that fits on both sides."}})
+	}
+	if hm, ok := r.changeMap(chartID+"Map", what, ms); ok {
+		blocks = append(blocks, pages.Figure{Chart: hm, Height: max(420, 170+24*len(hm.Y)),
+			Caption: "Every model × fleet pair: green grows, red shrinks, the scale saturates at ±100 % (the tooltip has the exact change); grey pairs do not fit on both sides or move to or from unbounded."})
 	}
 	bar := charts.Bar{ID: chartID, Title: what + ": largest changes", Subtitle: "head vs base, % (pairs that fit on both sides)",
 		XName: "model · fleet", YName: "change", YUnit: "%", Horizontal: true}
@@ -130,4 +134,74 @@ func changeColor(ratio float64) string {
 		return "#2da44e"
 	}
 	return "#cf222e"
+}
+
+// changeMap is a models × fleets heat map of the relative change of one
+// figure, on a red–white–green scale; false when there is no pair to show.
+func (r *Report) changeMap(id, what string, ms []Move) (charts.HeatMap, bool) {
+	hm := charts.HeatMap{ID: id, Title: what + ": change", Subtitle: "head vs base, %", XName: "fleet", YName: "model", Unit: "%",
+		Min: -100, Max: 100, NoFit: "not comparable", Colors: []string{"#cf222e", "#f6f8fa", "#2da44e"}}
+	rows, cols := map[string]int{}, map[string]int{}
+	var models, fleets []string
+	for _, c := range r.Cells {
+		if _, ok := rows[c.Model]; !ok {
+			rows[c.Model] = len(models)
+			models = append(models, c.Model)
+			hm.Y = append(hm.Y, c.ModelName)
+		}
+		if _, ok := cols[c.Fleet]; !ok {
+			cols[c.Fleet] = len(fleets)
+			fleets = append(fleets, c.Fleet)
+			hm.X = append(hm.X, c.FleetTitle)
+		}
+	}
+	hm.Y, hm.X = distinct(hm.Y, models), distinct(hm.X, fleets)
+	hm.Values = make([][]float64, len(models))
+	for i := range hm.Values {
+		hm.Values[i] = make([]float64, len(fleets))
+	}
+	// Pairs that fit on both sides and did not move are 0 %; the rest
+	// not comparable until a move says otherwise.
+	for _, c := range r.Cells {
+		v := math.NaN()
+		if c.Base != nil && c.Head != nil && c.Base.Verdict == Fits && c.Head.Verdict == Fits {
+			v = 0
+		}
+		hm.Values[rows[c.Model]][cols[c.Fleet]] = v
+	}
+	shown := 0
+	for _, m := range ms {
+		v := math.NaN()
+		if m.Ratio != nil {
+			v = math.Round(1000*(*m.Ratio-1)) / 10
+			shown++
+		}
+		hm.Values[rows[m.Model]][cols[m.Fleet]] = v
+	}
+	if shown == 0 {
+		return hm, false
+	}
+	// The first model at the top, as in the tables.
+	for i, j := 0, len(hm.Y)-1; i < j; i, j = i+1, j-1 {
+		hm.Y[i], hm.Y[j] = hm.Y[j], hm.Y[i]
+		hm.Values[i], hm.Values[j] = hm.Values[j], hm.Values[i]
+	}
+	return hm, true
+}
+
+// distinct makes display names unique by adding the key to any that
+// repeat (a removed model and an added one may share a name).
+func distinct(names, keys []string) []string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[n]++
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		if count[n] > 1 {
+			out[i] = n + " (" + keys[i] + ")"
+		}
+	}
+	return out
 }

@@ -33,6 +33,19 @@ func ContextText(tokens int64, unbounded bool) string {
 	return units.Group(tokens)
 }
 
+// ContextTexts are a max-context move's two sides, marked where the
+// model's own limit decides: "40,960 (model limit)".
+func (m Move) ContextTexts() (base, head string) {
+	side := func(tokens int64, unbounded bool, by string) string {
+		s := ContextText(tokens, unbounded)
+		if by == "model" {
+			s += " (model limit)"
+		}
+		return s
+	}
+	return side(m.Base, m.BaseUnbounded, m.BaseLimitedBy), side(m.Head, m.HeadUnbounded, m.HeadLimitedBy)
+}
+
 // ChangeText is a move's relative change: "+100.0%", "−50.0%", "×12.3"
 // from ten-fold up, "new" from 0, "now unbounded", "now bounded".
 func (m Move) ChangeText() string {
