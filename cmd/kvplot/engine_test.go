@@ -74,38 +74,104 @@ func TestCalcEngineJSON(t *testing.T) {
 	}
 }
 
-// TestCalcEngineProfiles checks that profiling engines charge activations
-// and non-torch memory, and that each engine names itself.
-func TestCalcEngineProfiles(t *testing.T) {
-	for _, engine := range []string{"vllm", "sglang"} {
-		t.Run(engine+" charges its reserves", func(t *testing.T) {
-			e := calcEngineJSON(t, "--model", hfDir+"llama-3-8b.config.json", "--gpu", "h100-80gb", "--tp", "2", "--engine", engine, "--max-model-len", "8192")
-			if e["name"] != engine {
-				t.Errorf("engine.name = %v, want %s", e["name"], engine)
-			}
-			for _, k := range []string{"activation_bytes", "non_torch_bytes", "available_kv_bytes", "kv_cache_tokens", "max_model_len_estimate"} {
-				n, ok := e[k].(json.Number)
-				if v, err := n.Int64(); !ok || err != nil || v <= 0 {
-					t.Errorf("engine.%s = %v, want a positive integer", k, e[k])
-				}
-			}
-			if c, err := e["max_concurrency"].(json.Number).Float64(); err != nil || c <= 0 {
-				t.Errorf("engine.max_concurrency = %v, want a positive number", e["max_concurrency"])
-			}
-		})
+// jsonInt reads an integer field of a decoded calc --json object.
+func jsonInt(t *testing.T, obj map[string]any, k string) int64 {
+	t.Helper()
+	n, ok := obj[k].(json.Number)
+	v, err := n.Int64()
+	if !ok || err != nil {
+		t.Fatalf("%s = %v (%T), want an integer", k, obj[k], obj[k])
 	}
+	return v
 }
 
-// TestCalcEngineSimpleUnchanged checks that the default engine adds nothing.
+// TestCalcEngineProfiles checks the profiling engines' budgets for
+// Meta-Llama-3-8B on two H100s (TP 2) against their documented arithmetic,
+// from the architecture: one rank holds 4 of the 8 KV heads, so a token
+// costs 32 layers × 4 heads × 128 × 2 (K, V) × 2 bytes = 65,536 bytes.
+func TestCalcEngineProfiles(t *testing.T) {
+	const perToken = 65536
+	capacity := int64(80) << 30 // h100-80gb's runtime capacity in specs/seed
+	// Weights on one rank: half of the 8,030,261,248 parameters (Meta's
+	// count) but the 65 × 4096 norm weights every rank keeps, in bf16.
+	const total, norms = 8_030_261_248, 65 * 4096
+	wantWeights := int64(2 * ((total-norms)/2 + norms))
+	t.Run("vllm", func(t *testing.T) {
+		e := calcEngineJSON(t, "--model", hfDir+"llama-3-8b.config.json", "--gpu", "h100-80gb", "--tp", "2", "--engine", "vllm", "--max-model-len", "8192")
+		if e["name"] != "vllm" {
+			t.Errorf("engine.name = %v, want vllm", e["name"])
+		}
+		budget, weights := jsonInt(t, e, "budget_bytes"), jsonInt(t, e, "weights_bytes")
+		act, nonTorch, avail := jsonInt(t, e, "activation_bytes"), jsonInt(t, e, "non_torch_bytes"), jsonInt(t, e, "available_kv_bytes")
+		if want := int64(float64(capacity) * 0.9); budget != want {
+			t.Errorf("budget_bytes = %d, want 0.9 × capacity = %d", budget, want)
+		}
+		if weights != wantWeights {
+			t.Errorf("weights_bytes = %d, want %d", weights, wantWeights)
+		}
+		if act <= 0 || act >= budget-weights {
+			t.Errorf("activation_bytes = %d, want a reserve between 0 and what the weights leave", act)
+		}
+		if avail != budget-weights-act-nonTorch {
+			t.Errorf("available_kv_bytes = %d, want budget − weights − activation − non-torch = %d", avail, budget-weights-act-nonTorch)
+		}
+		blocks := avail / (16 * perToken)
+		if got := jsonInt(t, e, "num_blocks"); got != blocks {
+			t.Errorf("num_blocks = %d, want ⌊%d / (16 × %d)⌋ = %d", got, avail, perToken, blocks)
+		}
+		if got := jsonInt(t, e, "kv_cache_tokens"); got != 16*blocks {
+			t.Errorf("kv_cache_tokens = %d, want %d", got, 16*blocks)
+		}
+		if c, _ := e["max_concurrency"].(json.Number).Float64(); math.Abs(c-float64(16*blocks)/8192) > 1e-9 {
+			t.Errorf("max_concurrency = %v, want %v", c, float64(16*blocks)/8192)
+		}
+	})
+	t.Run("sglang", func(t *testing.T) {
+		e := calcEngineJSON(t, "--model", hfDir+"llama-3-8b.config.json", "--gpu", "h100-80gb", "--tp", "2", "--engine", "sglang", "--max-model-len", "8192")
+		if e["name"] != "sglang" {
+			t.Errorf("engine.name = %v, want sglang", e["name"])
+		}
+		// CUDA context 600 MiB and NCCL 0.13 GiB when TP > 1.
+		if got, want := jsonInt(t, e, "non_torch_bytes"), int64(600<<20+139586437); got != want {
+			t.Errorf("non_torch_bytes = %d, want %d", got, want)
+		}
+		if got := jsonInt(t, e, "weights_bytes"); got != wantWeights {
+			t.Errorf("weights_bytes = %d, want %d", got, wantWeights)
+		}
+		avail := jsonInt(t, e, "available_kv_bytes")
+		if got, want := jsonInt(t, e, "kv_cache_tokens"), avail/perToken; got != want {
+			t.Errorf("kv_cache_tokens = %d, want ⌊%d / %d⌋ = %d", got, avail, perToken, want)
+		}
+	})
+}
+
+// TestCalcEngineSimpleUnchanged checks that the default engine adds
+// nothing: both runs succeed, print the same figures, and those figures are
+// Llama-3-8B's (128 KiB of bf16 KV cache a token).
 func TestCalcEngineSimpleUnchanged(t *testing.T) {
 	args := []string{"calc", "--model", hfDir + "llama-3-8b.config.json", "--specs", "../../specs/seed", "--gpu-memory", "79.19GiB", "--json"}
-	plain, _, _ := runKVPlot(args...)
-	simple, _, _ := runKVPlot(append(args, "--engine", "simple")...)
+	plain, errs, code := runKVPlot(args...)
+	if code != 0 {
+		t.Fatalf("kvplot %v: exit %d: %s", args, code, errs)
+	}
+	simple, errs, code := runKVPlot(append(args, "--engine", "simple")...)
+	if code != 0 {
+		t.Fatalf("kvplot --engine simple: exit %d: %s", code, errs)
+	}
 	if plain != simple {
 		t.Errorf("--engine simple changed the output:\n%s\nwant\n%s", simple, plain)
 	}
-	if strings.Contains(plain, `"engine"`) {
+	var doc map[string]any
+	dec := json.NewDecoder(strings.NewReader(plain))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, plain)
+	}
+	if _, ok := doc["engine"]; ok {
 		t.Errorf("default output has an engine object:\n%s", plain)
+	}
+	if got := jsonInt(t, doc, "kv_bytes_per_token"); got != 131072 {
+		t.Errorf("kv_bytes_per_token = %d, want 131072", got)
 	}
 }
 
