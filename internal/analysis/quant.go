@@ -52,8 +52,12 @@ type LinearFormat struct {
 	// Packed is compressed-tensors' pack-quantized layout (codes in int32
 	// along the input, plus the original shape as two int64).
 	Packed bool
-	// DoubleQuant is bitsandbytes' nested quantization of the 4-bit absmax.
+	// DoubleQuant is bitsandbytes' nested quantization of the 4-bit absmax;
+	// QuantType (nf4, fp4) and WeightDType (float16, bfloat16) are written
+	// into its per-matrix quant-state record.
 	DoubleQuant bool
+	QuantType   string
+	WeightDType string
 }
 
 // Label names the format for tables: "awq int4 g128".
@@ -89,10 +93,30 @@ func (f LinearFormat) Label() string {
 	return s
 }
 
-// BnBQuantStateBytes is the size kvplot assumes for bitsandbytes' per-matrix
-// quant-state record, a JSON text whose length varies with the shape and
-// the float it holds (169 to 173 bytes on published nf4 checkpoints).
-const BnBQuantStateBytes = 171
+// bnbNestedOffsetChars is the length kvplot assumes for the one value of a
+// bitsandbytes double-quant record it cannot know: nested_offset, the mean
+// of the absmax values, printed as Python's shortest float repr (about 19
+// characters; published records of one shape differ by up to 4 bytes).
+const bnbNestedOffsetChars = 19
+
+// bnbQuantState is the length of bitsandbytes' per-matrix quant-state
+// record: the JSON (Python json.dumps, default separators) of quant_type,
+// blocksize, dtype and shape, plus the nested fields with double quant.
+func (f LinearFormat) bnbQuantState(out, in int64) int64 {
+	qt, dt := f.QuantType, f.WeightDType
+	if qt == "" {
+		qt = "nf4"
+	}
+	if dt == "" {
+		dt = "bfloat16"
+	}
+	s := fmt.Sprintf(`{"quant_type": "%s", "blocksize": 64, "dtype": "%s", "shape": [%d, %d]`, qt, dt, out, in)
+	n := int64(len(s)) + 1 // closing brace
+	if f.DoubleQuant {
+		n += int64(len(`, "nested_blocksize": 256, "nested_dtype": "float32", "nested_offset": `)) + bnbNestedOffsetChars
+	}
+	return n
+}
 
 // Bytes is the storage of one Out×In matrix in this format: the codes and
 // every scale, zero point, index and shape tensor the format writes beside
@@ -177,7 +201,7 @@ func (f LinearFormat) Bytes(out, in int64) int64 {
 			return addSat(n, mulSat(4, out)) // int8 codes, SCB fp32 per row
 		}
 		blocks := ceilDiv(n, 64)
-		b := addSatN(ceilDiv(n, 2), 64, BnBQuantStateBytes) // codes, quant_map, quant state
+		b := addSatN(ceilDiv(n, 2), 64, f.bnbQuantState(out, in)) // codes, quant_map, quant state
 		if f.DoubleQuant {
 			b = addSatN(b, blocks, mulSat(4, ceilDiv(blocks, 256)), 1024)
 		} else {

@@ -32,15 +32,21 @@ func TestLinearFormatBytesMatchHeaders(t *testing.T) {
 			1024*288*4 + 1024*72*2 + 2*8, 0},
 		// unsloth/SmolLM2-135M-bnb-4bit k_proj [192,576]: weight U8 [55296,1],
 		// absmax U8 [1728], quant_map F32 [16], nested_absmax F32 [7],
-		// nested_quant_map F32 [256], quant_state U8 [169]. kvplot charges
-		// BnBQuantStateBytes for the variable-length quant state.
+		// nested_quant_map F32 [256], quant_state U8 [169]. The record's
+		// nested_offset repr varies by a few characters.
 		{"bnb nf4 double quant", LinearFormat{Method: BitsAndBytes, Bits: 4, DoubleQuant: true}, 192, 576,
-			55296 + 1728 + 64 + 7*4 + 256*4 + 169, BnBQuantStateBytes - 169},
+			55296 + 1728 + 64 + 7*4 + 256*4 + 169, 4},
 		// slowfastai/DeepSeek-V2-Lite-bnb-4bit q_proj [3072,2048]: weight U8
 		// [3145728,1], absmax U8 [98304], nested_absmax F32 [384], plus the
 		// fixed quant_map, nested_quant_map and a ~171-byte quant state.
 		{"bnb nf4 q_proj", LinearFormat{Method: BitsAndBytes, Bits: 4, DoubleQuant: true}, 3072, 2048,
-			3145728 + 98304 + 384*4 + 64 + 1024 + 171, 2},
+			3145728 + 98304 + 384*4 + 64 + 1024 + 171, 4},
+		// allenai/Molmo-7B-D NF4 without double quant (reubzdubz/Molmo7B_D_NF4Quant,
+		// whose index total_size this rule reproduces): att_proj [4608,3584] as
+		// weight U8 n/2, absmax F32 n/64, quant_map F32 [16] and the 81-byte record
+		// {"quant_type": "nf4", "blocksize": 64, "dtype": "float16", "shape": [4608, 3584]}.
+		{"bnb nf4 no double quant", LinearFormat{Method: BitsAndBytes, Bits: 4, QuantType: "nf4", WeightDType: "float16"}, 4608, 3584,
+			4608*3584/2 + 4*4608*3584/64 + 64 + 81, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.f.Bytes(tc.out, tc.in)

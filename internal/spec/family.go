@@ -34,15 +34,33 @@ type family struct {
 	mlpBias       bool
 	qkNorm        bool // per-head RMSNorm on q and k (head_dim wide)
 	qkNormFull    bool // RMSNorm over the whole q and k projections (OLMo 2)
-	lmHeadBias    bool // the output projection has a bias (Phi-2)
-	learnedPos    bool
-	sinks         bool
-	routerBias    bool
-	sharedGate    bool
-	routerParam   bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
-	outputGate    bool // gated full attention (Qwen3-Next)
-	mamba         bool // every layer a Mamba mixer, no MLP
-	defaultFFN4x  bool // intermediate defaults to 4 × hidden
+	// qkNormWide: the config's use_qk_norm turns on norms over every head's
+	// own weights (Cohere: heads × head_dim wide) rather than one shared
+	// head_dim-wide norm (GLM-4.5); qkNormWeightless: its norm has no
+	// weights (Llama 4's L2 norm).
+	qkNormWide       bool
+	qkNormWeightless bool
+	// attnBiasQKVOnly: attention_bias adds biases to q, k and v but not to
+	// the output projection (GLM).
+	attnBiasQKVOnly bool
+	// useBias: the config's use_bias puts biases on every linear layer
+	// (StarCoder 2, ERNIE 4.5).
+	useBias bool
+	// scoreBias: MoE routers carry a per-expert score-correction bias
+	// whatever topk_method says (GLM-4.5).
+	scoreBias bool
+	// sharedMLP: a dense MLP of shared_intermediate_size in every layer,
+	// beside the experts when there are any (Granite 4.0).
+	sharedMLP    bool
+	lmHeadBias   bool // the output projection has a bias (Phi-2)
+	learnedPos   bool
+	sinks        bool
+	routerBias   bool
+	sharedGate   bool
+	routerParam  bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
+	outputGate   bool // gated full attention (Qwen3-Next)
+	mamba        bool // every layer a Mamba mixer, no MLP
+	defaultFFN4x bool // intermediate defaults to 4 × hidden
 	// newDecoder is Falcon's two-norm layout with grouped KV heads.
 	newDecoder bool
 	// defaults are the config class's values for whole-number fields a
@@ -88,7 +106,22 @@ var families = []family{
 	{name: "phi", architectures: []string{"PhiForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true, lmHeadBias: true},
 	{name: "granite", architectures: []string{"GraniteForCausalLM"}, normsPerLayer: 2},
 	{name: "olmo2", architectures: []string{"Olmo2ForCausalLM"}, normsPerLayer: 2, qkNormFull: true},
-	{name: "glm4", architectures: []string{"Glm4ForCausalLM"}, normsPerLayer: 4, qkvBias: true},
+	{name: "glm4", architectures: []string{"Glm4ForCausalLM"}, normsPerLayer: 4, qkvBias: true, attnBiasQKVOnly: true},
+	{name: "glm4_moe", architectures: []string{"Glm4MoeForCausalLM"}, normsPerLayer: 2, attnBiasQKVOnly: true, scoreBias: true, mtp: "num_nextn_predict_layers"},
+	{name: "smollm3", architectures: []string{"SmolLM3ForCausalLM"}, normsPerLayer: 2, tied: true},
+	// Cohere: one weight-only LayerNorm per layer (parallel attention and
+	// MLP), counted like an RMSNorm.
+	{name: "cohere", architectures: []string{"CohereForCausalLM"}, normsPerLayer: 1, tied: true, qkNormWide: true},
+	{name: "cohere2", architectures: []string{"Cohere2ForCausalLM"}, normsPerLayer: 1, tied: true, qkNormWide: true},
+	{name: "granitemoe", architectures: []string{"GraniteMoeForCausalLM"}, normsPerLayer: 2},
+	{name: "granitemoehybrid", architectures: []string{"GraniteMoeHybridForCausalLM"}, normsPerLayer: 2, sharedMLP: true,
+		// GraniteMoeHybridConfig defaults for absent keys
+		defaults: map[string]int64{"num_local_experts": 8, "num_experts_per_tok": 2, "shared_intermediate_size": 1024,
+			"mamba_n_heads": 128, "mamba_n_groups": 1, "mamba_d_state": 256, "mamba_d_conv": 4, "mamba_expand": 2}},
+	{name: "exaone", architectures: []string{"ExaoneForCausalLM"}, normsPerLayer: 2},
+	// EXAONE 4: post-attention and post-feedforward norms, per-head q/k norms.
+	{name: "exaone4", architectures: []string{"Exaone4ForCausalLM"}, normsPerLayer: 2, qkNorm: true},
+	{name: "ernie4_5", architectures: []string{"Ernie4_5_ForCausalLM", "Ernie4_5ForCausalLM"}, normsPerLayer: 2, useBias: true},
 	{name: "chatglm", architectures: []string{"ChatGLMModel", "ChatGLMForConditionalGeneration"}, normsPerLayer: 2},
 	{name: "internlm2", architectures: []string{"InternLM2ForCausalLM"}, normsPerLayer: 2},
 	{name: "jamba", architectures: []string{"JambaForCausalLM"}, normsPerLayer: 2},
@@ -103,7 +136,7 @@ var families = []family{
 	{name: "gpt2", architectures: []string{"GPT2LMHeadModel"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true, defaultFFN4x: true},
 	{name: "gpt_neox", architectures: []string{"GPTNeoXForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, qkvBias: true, outBias: true, mlpBias: true},
 	{name: "opt", architectures: []string{"OPTForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
-	{name: "starcoder2", architectures: []string{"Starcoder2ForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true},
+	{name: "starcoder2", architectures: []string{"Starcoder2ForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, useBias: true},
 	{name: "falcon_mamba", architectures: []string{"FalconMambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mamba", architectures: []string{"MambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mistral3_text", normsPerLayer: 2},

@@ -74,7 +74,7 @@ func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, b
 				return analysis.Model{}, false
 			}
 		}
-		m, ok := interpretText(f, text, tfam)
+		m, ok := interpretText(f, text, tfam, strict)
 		if ok {
 			if vc, has := o.vals["vision_config"]; has && vc.Kind == yaml.MappingNode {
 				m.Vision = interpretVision(f, f.object(vc, o.prefix+"vision_config."), fam.name, m.Hidden)
@@ -82,7 +82,7 @@ func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, b
 		}
 		return m, ok && len(f.problems) == before
 	}
-	m, ok := interpretText(f, o, fam)
+	m, ok := interpretText(f, o, fam, strict)
 	return m, ok && len(f.problems) == before
 }
 
@@ -208,9 +208,14 @@ func (o *obj) checkMisspelt() {
 	}
 }
 
-func interpretText(f *file, o *obj, famp *family) (analysis.Model, bool) {
+func interpretText(f *file, o *obj, famp *family, native bool) (analysis.Model, bool) {
 	fam := *famp
 	mt := fam.name
+	if !native {
+		// kvplot's extras describe native specs; a config.json may use the
+		// same names for its own fields (StarCoder 2's norm_type).
+		o = o.without("mlp_kind", "norm_type", "norms_per_layer", "final_norm", "qk_norm")
+	}
 	if k, ok := o.str("mlp_kind"); ok {
 		switch k {
 		case "gated":
@@ -255,6 +260,10 @@ func interpretText(f *file, o *obj, famp *family) (analysis.Model, bool) {
 		return m, false
 	}
 	m.MaxContext = contextLimit(o, mt)
+	m.LMHeadBias = fam.lmHeadBias
+	if b, ok := o.boolean("lm_head_bias"); ok {
+		m.LMHeadBias = b
+	}
 	m.TiedEmbedding = fam.tied
 	if t, ok := o.boolean("tie_word_embeddings"); ok {
 		m.TiedEmbedding = t
@@ -574,6 +583,12 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	}
 	a.QKVBias, a.OutBias = fam.qkvBias, fam.outBias
 	if b, ok := o.boolean("attention_bias"); ok {
+		a.QKVBias = b
+		if !fam.attnBiasQKVOnly {
+			a.OutBias = b
+		}
+	}
+	if b, ok := o.boolean("use_bias"); ok && fam.useBias {
 		a.QKVBias, a.OutBias = b, b
 	}
 	if b, ok := o.boolean("bias"); ok && isFalcon(mt) {
@@ -582,9 +597,16 @@ func attention(f *file, o *obj, fam family, mt string, hidden int64, kinds []ana
 	if b, ok := o.boolean("add_qkv_bias", "qkv_bias"); ok {
 		a.QKVBias = b
 	}
-	a.QKNorm = fam.qkNorm
+	a.QKNorm, a.QKNormFull = fam.qkNorm, fam.qkNormFull
 	if b, ok := o.boolean("qk_norm"); ok {
 		a.QKNorm = b
+	}
+	if b, ok := o.boolean("use_qk_norm"); ok && !fam.qkNormWeightless {
+		if fam.qkNormWide {
+			a.QKNormFull = b
+		} else {
+			a.QKNorm = b
+		}
 	}
 	a.Sinks = fam.sinks
 	a.OutputGate = fam.outputGate
@@ -599,6 +621,9 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	if b, ok := o.boolean("mlp_bias", "add_bias_linear"); ok {
 		dense.Bias = b
 	}
+	if b, ok := o.boolean("use_bias"); ok && fam.useBias {
+		dense.Bias = b
+	}
 	if b, ok := o.boolean("bias"); ok && isFalcon(mt) {
 		dense.Bias = b
 	}
@@ -609,15 +634,26 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	if fam.mamba {
 		return func(int) analysis.FFN { return analysis.FFN{} }
 	}
-	experts, _ := o.integer(1, 1<<20, "num_local_experts", "n_routed_experts", "num_experts")
+	// 0 experts is how some configs say "dense" (Granite 4.0 micro).
+	experts, _ := o.integer(0, 1<<20, "num_local_experts", "n_routed_experts", "num_experts")
 	if !ok && experts == 0 && !o.has("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim") {
 		f.errorf(o.n, o.prefix+"intermediate_size", "missing: kvplot needs intermediate_size (or ffn_hidden_size, n_inner, ffn_dim)")
 	}
 	dense.Intermediate = inter
+	var shared int64
+	if fam.sharedMLP {
+		// Granite 4.0: every layer's dense MLP (shared_mlp) is
+		// shared_intermediate_size wide; intermediate_size is each expert's width.
+		shared, _ = o.integer(1, maxCount, "shared_intermediate_size")
+		dense.Intermediate = shared
+	}
 	if experts == 0 {
 		return func(int) analysis.FFN { return dense }
 	}
 	moe := analysis.FFN{Gated: dense.Gated, Bias: dense.Bias, Experts: experts, RouterBias: fam.routerBias, SharedGate: fam.sharedGate}
+	if fam.sharedMLP {
+		moe.SharedExperts, moe.SharedIntermediate = 1, shared
+	}
 	moe.TopK, _ = o.integer(1, experts, "num_experts_per_tok", "experts_per_token")
 	if moe.TopK == 0 && !o.has("num_experts_per_tok", "experts_per_token") {
 		f.errorf(o.n, o.prefix+"num_experts_per_tok", "missing: a mixture-of-experts model needs num_experts_per_tok (or experts_per_token)")
@@ -636,7 +672,7 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 	if si, ok := o.integer(1, maxCount, "shared_expert_intermediate_size"); ok {
 		moe.SharedExperts, moe.SharedIntermediate = 1, si
 	}
-	if tm, _ := o.str("topk_method"); tm == "noaux_tc" || mt == "nemotron_h" {
+	if tm, _ := o.str("topk_method"); tm == "noaux_tc" || mt == "nemotron_h" || fam.scoreBias {
 		moe.ScoreCorrectionBias = true
 	}
 	if pat, ok := o.str("hybrid_override_pattern"); ok {
@@ -708,6 +744,26 @@ func mlaFor(o *obj, heads int64) analysis.MLA {
 func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mamba {
 	m := analysis.Mamba{Version: 1}
 	switch {
+	case mt == "granitemoehybrid":
+		// Mamba-2 under Granite's names; mamba_d_head "auto" (or absent) is
+		// mamba_expand × hidden ÷ mamba_n_heads.
+		m.Version = 2
+		m.NHeads, _ = o.integer(1, 1<<20, "mamba_n_heads")
+		expand, _ := o.integer(1, 64, "mamba_expand")
+		m.DInner = expand * hidden
+		if v, ok := o.vals["mamba_d_head"]; ok && v.Tag != "!!str" {
+			if hd, ok := o.integer(1, 1<<20, "mamba_d_head"); ok {
+				m.DInner = m.NHeads * hd
+			}
+		}
+		m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
+		m.NGroups, _ = o.integer(1, 1<<20, "mamba_n_groups")
+		m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")
+		m.ConvBias = true // GraniteMoeHybridConfig.mamba_conv_bias
+		if b, ok := o.boolean("mamba_conv_bias"); ok {
+			m.ConvBias = b
+		}
+		m.ProjBias, _ = o.boolean("mamba_proj_bias")
 	case o.has("mamba_num_heads"):
 		// Mamba-2 (Nemotron-H): d_inner = heads × head_dim.
 		m.Version = 2

@@ -715,3 +715,22 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// without returns a view of o that lacks the named fields.
+func (o *obj) without(names ...string) *obj {
+	c := *o
+	c.keys, c.vals = map[string]*yaml.Node{}, map[string]*yaml.Node{}
+	drop := map[string]bool{}
+	for _, n := range names {
+		drop[n] = true
+	}
+	c.order = nil
+	for _, k := range o.order {
+		if drop[k] {
+			continue
+		}
+		c.keys[k], c.vals[k] = o.keys[k], o.vals[k]
+		c.order = append(c.order, k)
+	}
+	return &c
+}

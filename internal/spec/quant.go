@@ -208,7 +208,7 @@ func readGPTQ(q *obj, _ analysis.DType) (analysis.LinearFormat, []analysis.Tenso
 	return lf, decoderLinear, true
 }
 
-func readBnB(q *obj, _ analysis.DType) (analysis.LinearFormat, []analysis.TensorClass, bool) {
+func readBnB(q *obj, base analysis.DType) (analysis.LinearFormat, []analysis.TensorClass, bool) {
 	lf := analysis.LinearFormat{Method: analysis.BitsAndBytes}
 	four, _ := q.boolean("load_in_4bit")
 	eight, _ := q.boolean("load_in_8bit")
@@ -219,6 +219,11 @@ func readBnB(q *obj, _ analysis.DType) (analysis.LinearFormat, []analysis.Tensor
 	case four:
 		lf.Bits = 4
 		lf.DoubleQuant, _ = q.boolean("bnb_4bit_use_double_quant")
+		lf.QuantType = "fp4" // BitsAndBytesConfig default
+		if qt, ok := q.str("bnb_4bit_quant_type"); ok {
+			lf.QuantType = qt
+		}
+		lf.WeightDType = torchName(base)
 		if st, ok := q.str("bnb_4bit_quant_storage"); ok && st != "uint8" {
 			q.f.errorf(q.vals["bnb_4bit_quant_storage"], q.prefix+"bnb_4bit_quant_storage", "kvplot sizes uint8 storage only, got %q", st)
 			return lf, nil, false
@@ -402,4 +407,15 @@ func moduleClasses(name string, m *analysis.Model) ([]analysis.TensorClass, int,
 		}
 	}
 	return nil, 0, false
+}
+
+// torchName is the torch dtype name of a 16- or 32-bit float format.
+func torchName(d analysis.DType) string {
+	switch d.Name {
+	case "fp16":
+		return "float16"
+	case "fp32":
+		return "float32"
+	}
+	return "bfloat16"
 }
