@@ -216,3 +216,35 @@ func TestNoStartWithoutReason(t *testing.T) {
 		}
 	}
 }
+
+// TestSGLangQwen3MoELogLine checks SGLang's pool line on a TP-4 MoE start-
+// up: Qwen3-235B-A22B-FP8 on 4 × H100, --mem-fraction-static 0.93, from
+// github.com/vllm-project/vllm/issues/21348: "KV Cache is allocated.
+// #tokens: 367404, K size: 8.23 GB, V size: 8.23 GB". 94 layers, 4 KV heads
+// of 128 (one a rank): (367404 + 1) × 94 × 128 × 2 bytes = 8.23 GiB each.
+// The log gives no free-memory figures, so the test takes the smallest
+// memory after loading that reaches the logged token count and checks the
+// line SGLang prints for it.
+func TestSGLangQwen3MoELogLine(t *testing.T) {
+	m := &analysis.Model{Name: "qwen3-235b-a22b", VocabSize: 151936, Hidden: 4096, NormsPerLayer: 2, FinalNorm: true, MaxContext: 40960}
+	for range 94 {
+		m.Layers = append(m.Layers, analysis.Layer{Kind: analysis.FullAttention,
+			Attn: analysis.Attention{Heads: 64, KVHeads: 4, HeadDim: 128, VHeadDim: 128, QKNorm: true},
+			FFN:  analysis.FFN{Gated: true, Experts: 128, TopK: 8, ExpertIntermediate: 1536}})
+	}
+	const want = 367404
+	estimate := func(post int64) Estimate {
+		p := SGLang{MemFractionStatic: 0.93, AvailableBeforeLoadBytes: gibBytes(78.0), AvailableAfterLoadBytes: post}
+		e, err := p.Estimate(m, analysis.Scenario{Weights: weightsBF16, KV: kvBF16}, fleet("4x-h100", gibBytes(79.19), 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	post := smallestBytes(gibBytes(10), gibBytes(40), want, func(b int64) int64 { return estimate(b).KVCacheTokens })
+	e := estimate(post)
+	line := "KV Cache is allocated. #tokens: 367404, K size: 8.23 GB, V size: 8.23 GB"
+	if e.KVCacheTokens != want || len(e.LogLines) == 0 || e.LogLines[0] != line {
+		t.Errorf("SGLang.Estimate(qwen3-235b tp4) = %d tokens, logs %q; want %d and %q", e.KVCacheTokens, e.LogLines, want, line)
+	}
+}
