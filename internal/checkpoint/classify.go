@@ -94,7 +94,7 @@ const (
 func Classify(name string, layers int) Placement {
 	parts := strings.Split(name, ".")
 	mod := parts[:len(parts)-1] // the module path
-	for i, p := range parts { // LLaVA-Next's image_newline is a bare parameter
+	for i, p := range parts {   // LLaVA-Next's image_newline is a bare parameter
 		if visionModules[p] || (i == 0 && i < len(mod) && visionTopModules[p]) {
 			return Placement{Class: analysis.VisionWeights}
 		}
