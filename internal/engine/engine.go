@@ -80,6 +80,8 @@ type Estimate struct {
 	LogLines []string
 
 	demand requestDemand
+	// sglangLog is what SGLang's log lines print beyond the figures above.
+	sglangLog *sglangLog
 }
 
 // StageEstimate is one pipeline stage's budget on one of its GPUs.

@@ -577,8 +577,8 @@ func TestSGLangPools(t *testing.T) {
 		if e.StateSlots != slots || e.KVCacheTokens != tokens {
 			t.Errorf("SGLang.Estimate(hybrid) = %d slots, %d tokens, want %d, %d", e.StateSlots, e.KVCacheTokens, slots, tokens)
 		}
-		if !strings.HasPrefix(e.LogLines[0], "analysis.Mamba Cache is allocated. max_mamba_cache_size: ") {
-			t.Errorf("first log line = %q, want the analysis.Mamba pool", e.LogLines[0])
+		if !strings.HasPrefix(e.LogLines[0], "Mamba Cache is allocated. max_mamba_cache_size: ") {
+			t.Errorf("first log line = %q, want the Mamba pool", e.LogLines[0])
 		}
 	})
 }

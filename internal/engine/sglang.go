@@ -243,8 +243,19 @@ func stateConvBytes(l *analysis.Layer, kv analysis.DType, tp int64) int64 {
 	return 0
 }
 
-// Estimate implements Engine.
+// Estimate implements Engine: it sizes the pools, then formats the lines
+// SGLang would log about them.
 func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
+	e, err := p.size(m, s, f)
+	if err != nil {
+		return Estimate{}, err
+	}
+	e.LogLines = sglangLogLines(e)
+	return e, nil
+}
+
+// size is SGLang's budget and token pools for m on f.
+func (p SGLang) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
 	if err := f.Check(m); err != nil {
 		return Estimate{}, err
 	}
@@ -336,34 +347,10 @@ func (p SGLang) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Flee
 		return e, nil
 	}
 
-	elem := s.KV.BitsPerElement() / 8
-	pl := b.pools
-	if b.slots > 0 {
-		conv := float64(mulSat(b.slots, pl.convBytes))
-		ssm := float64(mulSat(b.slots, pl.stateBytes-pl.convBytes))
-		e.LogLines = append(e.LogLines, fmt.Sprintf("analysis.Mamba Cache is allocated. max_mamba_cache_size: %d, conv_state size: %sGB, ssm_state size: %sGB",
-			b.slots, gib2(conv), gib2(ssm)))
-	}
-	kvLine := func(tokens, layers int64) string {
-		n := float64(tokens+p.PageSize) * float64(layers)
-		if pl.mla {
-			return fmt.Sprintf("KV Cache is allocated. #tokens: %d, KV size: %s GB", tokens, gib2(n*float64(pl.latentDim)*elem))
-		}
-		half := gib2(n * float64(pl.kvHeads*pl.headDim) * elem)
-		return fmt.Sprintf("KV Cache is allocated. #tokens: %d, K size: %s GB, V size: %s GB", tokens, half, half)
-	}
-	switch {
-	case pl.cellBytes == 0:
-	case b.swa > 0:
-		e.LogLines = append(e.LogLines, kvLine(b.swa, pl.swaLayers), kvLine(b.tokens, pl.fullLayers))
-	default:
-		e.LogLines = append(e.LogLines, kvLine(b.tokens, pl.fullLayers+pl.swaLayers))
-	}
 	// init_memory_pool: max_num_reqs, and the request pool holds one more.
-	reqs := SGLangMaxRunningRequests(b.tokens, p.ContextLen)
-	e.MaxRequests = reqs
-	e.LogLines = append(e.LogLines, fmt.Sprintf("max_total_num_tokens=%d, chunked_prefill_size=%d, max_prefill_tokens=%d, max_running_requests=%d, context_len=%d",
-		b.tokens, p.ChunkedPrefillSize, p.MaxPrefillTokens, reqs+1, p.ContextLen))
+	e.MaxRequests = SGLangMaxRunningRequests(b.tokens, p.ContextLen)
+	e.sglangLog = &sglangLog{pools: b.pools, slots: b.slots, tokens: b.tokens, swa: b.swa, elem: s.KV.BitsPerElement() / 8,
+		pageSize: p.PageSize, chunk: p.ChunkedPrefillSize, maxPrefill: p.MaxPrefillTokens, contextLen: p.ContextLen}
 	return e, nil
 }
 

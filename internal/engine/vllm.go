@@ -421,8 +421,19 @@ func VLLMStageLayers(n, pp int) [][2]int {
 	return out
 }
 
-// Estimate implements Engine.
+// Estimate implements Engine: it sizes the cache, then formats the lines
+// vLLM would log about it.
 func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
+	e, err := p.size(m, s, f)
+	if err != nil {
+		return Estimate{}, err
+	}
+	e.LogLines = vllmLogLines(e)
+	return e, nil
+}
+
+// size is vLLM's budget and paging for m on f.
+func (p VLLM) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Estimate, error) {
 	if err := f.Check(m); err != nil {
 		return Estimate{}, err
 	}
@@ -506,7 +517,6 @@ func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet)
 	for _, st := range stages {
 		e.Stages = append(e.Stages, StageEstimate{FirstLayer: st.from, EndLayer: st.to, WeightsBytes: st.weights,
 			ActivationBytes: st.activation, NonTorchBytes: st.nonTorch, AvailableKVBytes: st.available})
-		e.LogLines = append(e.LogLines, "Available KV cache memory: "+gib2(float64(st.available))+" GiB")
 	}
 	if p.calibration().Rules >= vllmRules019 && p.Accelerator.SMCount <= 0 {
 		e.Assumptions = append(e.Assumptions, fmt.Sprintf("the accelerator's SM count is unknown: the sampler's Triton buffer is sized for %d SMs (H100 SXM)", defaultSMCount))
@@ -555,8 +565,5 @@ func (p VLLM) Estimate(m *analysis.Model, s analysis.Scenario, f analysis.Fleet)
 		}
 	}
 	e.KVCacheTokens = mulSat(e.NumBlocks/int64(len(groups)), e.BlockSize)
-	e.LogLines = append(e.LogLines,
-		"GPU KV cache size: "+groupDigits(e.KVCacheTokens)+" tokens",
-		fmt.Sprintf("Maximum concurrency for %s tokens per request: %.2fx", groupDigits(p.MaxModelLen), e.MaxConcurrency(p.MaxModelLen)))
 	return e, nil
 }
