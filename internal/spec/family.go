@@ -98,6 +98,16 @@ var families = []family{
 		"sliding_window": 4096, "sliding_window_pattern": 6,
 	}},
 	{name: "gemma3", architectures: []string{"Gemma3ForConditionalGeneration"}, text: "gemma3_text", vision: "siglip", tied: true},
+	{name: "mistral3", architectures: []string{"Mistral3ForConditionalGeneration"}, text: "mistral", vision: "pixtral"},
+	// Llama 4: chunked attention on RoPE layers, global NoPE layers, MoE
+	// with a shared expert (interleaved by interleave_moe_layer_step), a
+	// weightless L2 QK norm.
+	{name: "llama4", architectures: []string{"Llama4ForConditionalGeneration"}, text: "llama4_text", vision: "llama4"},
+	{name: "llama4_text", architectures: []string{"Llama4ForCausalLM"}, normsPerLayer: 2, qkNormWeightless: true},
+	{name: "qwen2_5_vl", architectures: []string{"Qwen2_5_VLForConditionalGeneration"}, text: "qwen2_5_vl_text", vision: "qwen2_5_vl"},
+	{name: "qwen2_5_vl_text", normsPerLayer: 2, qkvBias: true},
+	{name: "qwen3_vl", architectures: []string{"Qwen3VLForConditionalGeneration"}, text: "qwen3_vl_text", vision: "qwen3_vl"},
+	{name: "qwen3_vl_text", normsPerLayer: 2, qkNorm: true},
 	{name: "deepseek_v2", routerParam: true, architectures: []string{"DeepseekV2ForCausalLM"}, normsPerLayer: 2},
 	{name: "deepseek_v3", routerParam: true, architectures: []string{"DeepseekV3ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},
 	{name: "kimi_k2", routerParam: true, architectures: []string{"KimiK2ForCausalLM"}, normsPerLayer: 2, mtp: "num_nextn_predict_layers"},

@@ -75,14 +75,34 @@ func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, b
 			}
 		}
 		m, ok := interpretText(f, text, tfam, strict)
+		if t, has := o.boolean("tie_word_embeddings"); has && !text.has("tie_word_embeddings") {
+			m.TiedEmbedding = t // the wrapper's key (Qwen3-VL-2B)
+		}
 		if ok {
 			if vc, has := o.vals["vision_config"]; has && vc.Kind == yaml.MappingNode {
-				m.Vision = interpretVision(f, f.object(vc, o.prefix+"vision_config."), fam.name, m.Hidden)
+				m.Vision = interpretVision(f, o, f.object(vc, o.prefix+"vision_config."), fam, m.Hidden)
+			} else if fam.vision != "" {
+				f.errorf(o.n, o.prefix+"vision_config", "missing: a %s checkpoint loads a vision tower; kvplot needs its vision_config (the config class's defaults describe no published checkpoint)", fam.name)
+				return m, false
 			}
 		}
 		return m, ok && len(f.problems) == before
 	}
-	m, ok := interpretText(f, o, fam, strict)
+	tfam := fam
+	if fam.text != "" {
+		tfam, _ = lookupFamily(fam.text)
+	}
+	m, ok := interpretText(f, o, tfam, strict)
+	if ok {
+		// A flat multimodal config (Qwen2.5-VL): text fields at the top,
+		// the vision tower nested.
+		if vc, has := o.vals["vision_config"]; has && vc.Kind == yaml.MappingNode {
+			m.Vision = interpretVision(f, o, f.object(vc, o.prefix+"vision_config."), fam, m.Hidden)
+		} else if fam.vision != "" {
+			f.errorf(o.n, o.prefix+"vision_config", "missing: a %s checkpoint loads a vision tower; kvplot needs its vision_config (the config class's defaults describe no published checkpoint)", fam.name)
+			return m, false
+		}
+	}
 	return m, ok && len(f.problems) == before
 }
 
@@ -458,6 +478,33 @@ func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerK
 		for i := range kinds {
 			kinds[i] = analysis.MambaMixer
 		}
+	case mt == "llama4_text":
+		// no_rope_layers[i] = 1: a RoPE layer, chunked; 0: a global NoPE
+		// layer. Absent: every no_rope_layer_interval-th layer is NoPE.
+		every, ok := o.integer(1, 1000, "no_rope_layer_interval")
+		if !ok {
+			every = 4
+		}
+		rope := make([]bool, n)
+		for i := range rope {
+			rope[i] = int64(i+1)%every != 0
+		}
+		if v, ok := o.vals["no_rope_layers"]; ok && v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+			if len(v.Content) != n {
+				f.errorf(v, o.prefix+"no_rope_layers", "lists %d layers, but the model has %d", len(v.Content), n)
+				return nil
+			}
+			for i, e := range v.Content {
+				r, _ := f.intValue(e, fmt.Sprintf("%sno_rope_layers[%d]", o.prefix, i), 0, 1)
+				rope[i] = r == 1
+			}
+		}
+		_, chunked := o.quietInteger(1, MaxContextTokens, "attention_chunk_size")
+		for i := range kinds {
+			if rope[i] && chunked {
+				kinds[i] = analysis.ChunkedAttention
+			}
+		}
 	case mt == "jamba":
 		period, _ := o.integer(1, 1000, "attn_layer_period")
 		offset, _ := o.integer(0, 1000, "attn_layer_offset")
@@ -689,6 +736,35 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 			return analysis.FFN{}
 		}
 	}
+	if mt == "llama4_text" {
+		// Dense layers are intermediate_size_mlp wide; each MoE layer has one
+		// shared expert as wide as a routed one. MoE layers: moe_layers, or
+		// every interleave_moe_layer_step-th layer (ending each step).
+		dense.Intermediate, _ = o.integer(1, maxCount, "intermediate_size_mlp")
+		moe.SharedExperts, moe.SharedIntermediate = 1, moe.ExpertIntermediate
+		step, ok := o.integer(1, 1000, "interleave_moe_layer_step")
+		if !ok {
+			step = 1
+		}
+		isMoE := make([]bool, n)
+		for i := range isMoE {
+			isMoE[i] = int64(i+1)%step == 0
+		}
+		if v, ok := o.vals["moe_layers"]; ok && v.Kind == yaml.SequenceNode {
+			isMoE = make([]bool, n)
+			for _, e := range v.Content {
+				if i, ok := f.intValue(e, o.prefix+"moe_layers", 0, int64(n-1)); ok {
+					isMoE[i] = true
+				}
+			}
+		}
+		return func(i int) analysis.FFN {
+			if isMoE[i] {
+				return moe
+			}
+			return dense
+		}
+	}
 	firstDense, _ := o.integer(0, 100000, "first_k_dense_replace")
 	freq, _ := o.integer(1, 100000, "moe_layer_freq")
 	step, _ := o.integer(1, 100000, "decoder_sparse_step")
@@ -822,46 +898,6 @@ func linearFor(o *obj) analysis.Linear {
 	l.VHeadDim, _ = o.integer(1, 1<<20, "linear_value_head_dim")
 	l.ConvKernel, _ = o.integer(1, 1<<10, "linear_conv_kernel_dim")
 	return l
-}
-
-// interpretVision reads a ViT vision_config and sizes the projector of the
-// multimodal model_type.
-func interpretVision(f *file, o *obj, mt string, textHidden int64) *analysis.VisionEncoder {
-	v := &analysis.VisionEncoder{}
-	var ok [5]bool
-	v.Hidden, ok[0] = o.integer(1, 1<<20, "hidden_size")
-	v.Layers, ok[1] = o.integer(1, 10000, "num_hidden_layers")
-	v.Intermediate, ok[2] = o.integer(1, 1<<24, "intermediate_size")
-	v.PatchSize, ok[3] = o.integer(1, 10000, "patch_size")
-	v.ImageSize, ok[4] = o.integer(1, 1<<20, "image_size")
-	v.Channels, _ = o.integer(1, 16, "num_channels")
-	for i, name := range []string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"} {
-		if !ok[i] && !o.has(name) {
-			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to count the vision encoder", name)
-		}
-	}
-	// A SigLIP tower: biases everywhere, LayerNorms, learned positions,
-	// a post-LayerNorm.
-	v.PatchBias, v.QKVBias, v.OutBias, v.MLPBias = true, true, true, true
-	v.Norm, v.PostNorm = analysis.LayerNorm, true
-	if v.PatchSize > 0 {
-		side := v.ImageSize / v.PatchSize
-		v.Positions = side * side
-	}
-	switch mt {
-	case "gemma3":
-		// mm_input_projection_weight and mm_soft_emb_norm
-		v.ProjectorMatrices = []analysis.Matrix{{Class: analysis.VisionWeights, Out: textHidden, In: v.Hidden, Count: 1}}
-		v.ProjectorOther = v.Hidden
-	default:
-		// LLaVA-style two-layer MLP projector with biases
-		v.ProjectorMatrices = []analysis.Matrix{
-			{Class: analysis.VisionWeights, Out: textHidden, In: v.Hidden, Count: 1},
-			{Class: analysis.VisionWeights, Out: textHidden, In: textHidden, Count: 1},
-		}
-		v.ProjectorOther = 2 * textHidden
-	}
-	return v
 }
 
 // countFields are the other whole-number fields of a config with their

@@ -1,0 +1,165 @@
+package spec
+
+import (
+	"strings"
+
+	"github.com/kvplot/kvplot/internal/analysis"
+)
+
+// A multimodal checkpoint loads a vision tower and a projector beside the
+// text model. Each tower kind is a row of visionTowers: the fields its
+// vision_config must give and the tensors its modeling code creates.
+
+type visionTower struct {
+	// fields are the vision_config keys for hidden size, depth, MLP width,
+	// patch size and image size, in that order ("" when the tower has none).
+	fields [5]string
+	// shape sets the tower's optional tensors and its projector.
+	shape func(v *analysis.VisionEncoder, wrapper, vision *obj, textHidden int64)
+}
+
+var visionTowers = map[string]visionTower{
+	// SigLIP (Gemma 3): biases everywhere, LayerNorms, learned positions,
+	// a post-LayerNorm; projector mm_input_projection + mm_soft_emb_norm.
+	"siglip": {fields: [5]string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"},
+		shape: func(v *analysis.VisionEncoder, _, _ *obj, text int64) {
+			vitDefaults(v)
+			v.Positions = squarePatches(v)
+			v.ProjectorMatrices = []analysis.Matrix{{Class: analysis.VisionWeights, Out: text, In: v.Hidden, Count: 1}}
+			v.ProjectorOther = v.Hidden
+		}},
+	// Pixtral (Mistral 3): no biases, RMSNorms, a gated MLP, 2-D rotary
+	// positions (no table), ln_pre; the projector is an RMSNorm, a patch
+	// merger over spatial_merge_size² patches and two linears.
+	"pixtral": {fields: [5]string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"},
+		shape: func(v *analysis.VisionEncoder, w, _ *obj, text int64) {
+			v.Norm, v.GatedMLP, v.PreNorm = analysis.RMSNorm, true, true
+			merge, ok := w.integer(1, 64, "spatial_merge_size")
+			if !ok {
+				merge = 2 // Mistral3Config default
+			}
+			bias, _ := w.boolean("multimodal_projector_bias")
+			v.ProjectorMatrices = []analysis.Matrix{
+				{Class: analysis.VisionWeights, Out: v.Hidden, In: v.Hidden * merge * merge, Count: 1},
+				{Class: analysis.VisionWeights, Out: text, In: v.Hidden, Count: 1},
+				{Class: analysis.VisionWeights, Out: text, In: text, Count: 1},
+			}
+			v.ProjectorOther = v.Hidden // the projector's RMSNorm
+			if bias {
+				v.ProjectorOther += 2 * text
+			}
+		}},
+	// Llama 4: a ViT with biases and LayerNorms, a class token and learned
+	// positions for it, a bias-free patch projection, pre and post norms; a
+	// pixel-shuffle adapter (two bias-free linears) and a linear projector.
+	"llama4": {fields: [5]string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"},
+		shape: func(v *analysis.VisionEncoder, w, vo *obj, text int64) {
+			vitDefaults(v)
+			v.PatchBias, v.ClassToken, v.PreNorm = false, true, true
+			v.Positions = squarePatches(v) + 1
+			in, _ := vo.integer(1, 1<<20, "projector_input_dim")
+			out, _ := vo.integer(1, 1<<20, "projector_output_dim")
+			vod, _ := vo.integer(1, 1<<20, "vision_output_dim")
+			shuffled := v.Hidden * 4 // pixel_shuffle_ratio 0.5 folds 2×2 patches into channels
+			if r, ok := vo.number(0.01, 1, "pixel_shuffle_ratio"); ok && r != 0.5 {
+				vo.f.errorf(vo.vals["pixel_shuffle_ratio"], vo.prefix+"pixel_shuffle_ratio", "kvplot sizes Llama 4's adapter for a ratio of 0.5, got %g", r)
+			}
+			v.ProjectorMatrices = []analysis.Matrix{
+				{Class: analysis.VisionWeights, Out: in, In: shuffled, Count: 1},
+				{Class: analysis.VisionWeights, Out: out, In: in, Count: 1},
+				{Class: analysis.VisionWeights, Out: text, In: vod, Count: 1},
+			}
+		}},
+	// Qwen2.5-VL: RMSNorms, a gated MLP with biases, q/k/v and output
+	// biases, a bias-free 3-D patch convolution, rotary positions; the
+	// merger is an RMSNorm and two linears with biases over 2×2 patches.
+	"qwen2_5_vl": {fields: [5]string{"hidden_size", "depth", "intermediate_size", "patch_size", ""},
+		shape: func(v *analysis.VisionEncoder, _, vo *obj, text int64) {
+			v.Norm, v.GatedMLP, v.MLPBias, v.QKVBias, v.OutBias = analysis.RMSNorm, true, true, true, true
+			qwenMerger(v, vo, text, false)
+		}},
+	// Qwen3-VL: LayerNorms, a plain MLP with biases, biases on q/k/v and
+	// output, a 3-D patch convolution with bias, a learned position table;
+	// the merger plus one more per deepstack layer.
+	"qwen3_vl": {fields: [5]string{"hidden_size", "depth", "intermediate_size", "patch_size", ""},
+		shape: func(v *analysis.VisionEncoder, _, vo *obj, text int64) {
+			vitDefaults(v)
+			v.PostNorm = false
+			v.Positions, _ = vo.integer(1, 1<<24, "num_position_embeddings")
+			qwenMerger(v, vo, text, true)
+		}},
+}
+
+// vitDefaults sets the tensors of a CLIP/SigLIP-style ViT.
+func vitDefaults(v *analysis.VisionEncoder) {
+	v.PatchBias, v.QKVBias, v.OutBias, v.MLPBias = true, true, true, true
+	v.Norm, v.PostNorm = analysis.LayerNorm, true
+}
+
+func squarePatches(v *analysis.VisionEncoder) int64 {
+	if v.PatchSize == 0 {
+		return 0
+	}
+	side := v.ImageSize / v.PatchSize
+	return side * side
+}
+
+// qwenMerger adds the Qwen-VL patch merger: a norm over the tower width,
+// then two linears with biases from 4 × width to out_hidden_size; Qwen3-VL
+// adds one merger per deepstack layer, normed over 4 × width.
+func qwenMerger(v *analysis.VisionEncoder, vo *obj, text int64, deepstack bool) {
+	v.TemporalPatch, _ = vo.integer(1, 16, "temporal_patch_size")
+	out, ok := vo.integer(1, 1<<20, "out_hidden_size")
+	if !ok {
+		out = text
+	}
+	merge, ok := vo.integer(1, 64, "spatial_merge_size")
+	if !ok {
+		merge = 2
+	}
+	wide := v.Hidden * merge * merge
+	norm := func(width int64) int64 {
+		if v.Norm == analysis.LayerNorm {
+			return 2 * width
+		}
+		return width
+	}
+	mergers := int64(1)
+	if deepstack {
+		if d, ok := vo.vals["deepstack_visual_indexes"]; ok {
+			mergers += int64(len(d.Content))
+		}
+	}
+	v.ProjectorMatrices = []analysis.Matrix{
+		{Class: analysis.VisionWeights, Out: wide, In: wide, Count: mergers},
+		{Class: analysis.VisionWeights, Out: out, In: wide, Count: mergers},
+	}
+	v.ProjectorOther = norm(v.Hidden) + mergers*(wide+out)
+	if mergers > 1 {
+		v.ProjectorOther += (mergers - 1) * norm(wide)
+	}
+}
+
+// interpretVision reads a vision_config by its tower's row.
+func interpretVision(f *file, wrapper, o *obj, fam *family, textHidden int64) *analysis.VisionEncoder {
+	tower, ok := visionTowers[fam.vision]
+	if !ok {
+		f.errorf(o.n, strings.TrimSuffix(o.prefix, "."), "kvplot cannot size the vision tower of a %s checkpoint", fam.name)
+		return nil
+	}
+	v := &analysis.VisionEncoder{}
+	dst := []*int64{&v.Hidden, &v.Layers, &v.Intermediate, &v.PatchSize, &v.ImageSize}
+	for i, name := range tower.fields {
+		if name == "" {
+			continue
+		}
+		n, ok := o.integer(1, 1<<24, name)
+		if !ok && !o.has(name) {
+			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to count the vision encoder", name)
+		}
+		*dst[i] = n
+	}
+	v.Channels, _ = o.integer(1, 16, "num_channels", "in_channels", "in_chans")
+	tower.shape(v, wrapper, o, textHidden)
+	return v
+}
