@@ -291,6 +291,34 @@ func (p Plan) MaxContext(batch int64) ContextLimit {
 	return capContext(l, p.Model.MaxContext)
 }
 
+// SolveContext is the ContextLimit of any monotone fit test: fits(c)
+// holds for every context up to the answer and for none past it (a serving
+// engine's "does a batch of c-token requests fit"). bounded says whether
+// the cache stops growing; model is the model's own limit (0: unknown).
+func SolveContext(fits func(int64) bool, bounded bool, model int64) ContextLimit {
+	var l ContextLimit
+	switch {
+	case !fits(1):
+	case fits(ContextCeiling):
+		l = ContextLimit{Tokens: ContextCeiling, KVCapacityTokens: ContextCeiling, Unbounded: bounded}
+	default:
+		n := largestFitting(1, ContextCeiling, fits)
+		l = ContextLimit{Tokens: n, KVCapacityTokens: n}
+	}
+	return capContext(l, model)
+}
+
+// Bounded reports whether every stage's cache stops growing with context
+// (all layers windowed or stateful).
+func (p Plan) Bounded() bool {
+	for _, s := range p.Stages {
+		if !s.cost.bounded() {
+			return false
+		}
+	}
+	return len(p.Stages) > 0
+}
+
 // capContext caps a memory-only limit by a model limit (0: unknown).
 func capContext(l ContextLimit, model int64) ContextLimit {
 	l.ModelTokens = model

@@ -11,15 +11,27 @@ import (
 func (b *builder) about(perf *Perf) Page {
 	pg := Page{Path: "about.html", Title: "About kvplot"}
 	pg.Intro = "kvplot computes LLM serving memory from reviewed specs: exact parameter counts for real architectures (GQA/MQA, MLA, sliding windows, MoE, hybrid Mamba and linear-attention layers, vision encoders), weight bytes in any format, and the KV cache per token, per sequence and per GPU."
-	var acc [][]string
+	var acc dataTable
 	for _, a := range b.c.Accelerators {
-		src := a.RuntimeSource
-		acc = append(acc, []string{a.Name, a.Vendor, a.NameplateText, units.FormatGiB(a.RuntimeBytes), a.BandwidthText, src})
+		var r dataRow
+		r.add(a.Name, a.Name)
+		r.add(a.Vendor, a.Vendor)
+		r.add(a.NameplateText, a.NameplateBytes)
+		r.add(units.FormatGiB(a.RuntimeBytes), a.RuntimeBytes)
+		if a.BandwidthBytes > 0 {
+			r.add(a.BandwidthText, a.BandwidthBytes)
+		} else {
+			r.null("", "bandwidth not stated in the spec")
+		}
+		r.add(a.RuntimeSource, a.RuntimeSource)
+		r.extra(a.ID)
+		acc.append(&r)
 	}
 	pg.Blocks = append(pg.Blocks,
 		Text{Heading: "Accelerators", ID: "accelerators"},
 		Table{ID: "accelerator-table", Caption: "Nameplate memory as marketed; runtime memory as CUDA/PyTorch reports it (used for budgets)",
-			Header: []string{"Accelerator", "Vendor", "Nameplate", "Runtime", "Bandwidth", "Runtime figure from"}, Rows: acc, DataName: "accelerators"},
+			Header: []string{"Accelerator", "Vendor", "Nameplate", "Runtime", "Bandwidth", "Runtime figure from"}, Rows: acc.rows, Raw: acc.raw,
+			Keys: []string{"accelerator", "vendor", "nameplate_bytes", "runtime_bytes", "bandwidth_bytes_per_second", "runtime_memory_source", "id", "note"}, DataName: "accelerators"},
 		Links{{Text: "Spec file accelerators.yaml", Href: "specs/accelerators.yaml", Note: "each figure with its source"}},
 		Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), Text{Heading: "Formulas", ID: "formulas"}, formulas)
 	if perf != nil {

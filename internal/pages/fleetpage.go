@@ -27,52 +27,72 @@ func (b *builder) fleetPage(fi int) Page {
 	hm := charts.HeatMap{ID: "concurrencyHeat", Title: "Max concurrent sequences per replica", Subtitle: "grey: does not fit, or beyond the model's context limit",
 		XName: "context", YName: "model", Unit: "sequences", X: tokenLabels(set.Contexts)}
 	header := []string{"Model", "Layout", "Model max ctx", "Weights/GPU (GiB)", "KV budget/GPU (GiB)", "Max ctx (batch 1)", fmt.Sprintf("Max ctx (batch %d)", set.ScenarioBatch)}
+	keys := []string{"model", "layout", "model_max_context_tokens", "weights_bytes_per_gpu", "kv_budget_bytes_per_gpu", "max_context_tokens_batch_1", fmt.Sprintf("max_context_tokens_batch_%d", set.ScenarioBatch)}
 	for _, ctx := range set.Contexts {
 		header = append(header, "Seqs@"+units.FormatTokens(ctx))
+		keys = append(keys, "max_concurrency_per_replica_context_"+tokenKey(ctx))
 	}
-	var rows [][]string
-	var raw [][]any
+	keys = append(keys, "layout_tp", "layout_pp", "layout_replicas", "note")
+	var tbl dataTable
 	var misfits [][]string
 	for _, s := range b.studies {
 		p := s.plans[fi]
 		hm.Y = append(hm.Y, s.m.Name)
+		var r dataRow
+		r.add(s.m.Name, s.m.Name)
 		if p.err != nil {
-			row := []string{s.m.Name, "no layout", modelLimitText(s.m.Arch.MaxContext), "n/a", "n/a", "n/a", "n/a"}
-			r := []any{s.m.Name, nil, modelLimitRaw(s.m.Arch.MaxContext), nil, nil, nil, nil}
+			r.null("no layout", "no layout: "+p.err.Error())
+			if s.m.Arch.MaxContext > 0 {
+				r.add(modelLimitText(s.m.Arch.MaxContext), s.m.Arch.MaxContext)
+			} else {
+				r.null("unknown", "the model states no context limit")
+			}
 			vals := make([]float64, len(set.Contexts))
+			for range 4 {
+				r.add("n/a", nil)
+			}
 			for j := range set.Contexts {
-				row, r = append(row, "n/a"), append(r, nil)
+				r.add("n/a", nil)
 				vals[j] = math.NaN()
 			}
+			r.extra(nil)
+			r.extra(nil)
+			r.extra(nil)
 			hm.Values = append(hm.Values, vals)
-			rows, raw = append(rows, row), append(raw, r)
+			tbl.append(&r)
 			misfits = append(misfits, []string{s.m.Name, "no layout: " + p.err.Error()})
 			continue
 		}
-		pl := p.p
-		l1, lb := pl.MaxContext(1), pl.MaxContext(set.ScenarioBatch)
-		row := []string{s.m.Name, layoutText(pl.Fleet), modelLimitText(s.m.Arch.MaxContext), gibText(pl.WeightsBytesPerGPU()), gibText(pl.KVBudgetBytesPerGPU()), ctxLimitText(l1), ctxLimitText(lb)}
-		r := []any{s.m.Name, layoutText(pl.Fleet), modelLimitRaw(s.m.Arch.MaxContext), pl.WeightsBytesPerGPU(), pl.KVBudgetBytesPerGPU(), ctxLimitRaw(l1), ctxLimitRaw(lb)}
+		pl, h := p.p, s.heads[fi]
+		r.add(layoutText(pl.Fleet), layoutText(pl.Fleet))
+		if s.m.Arch.MaxContext > 0 {
+			r.add(modelLimitText(s.m.Arch.MaxContext), s.m.Arch.MaxContext)
+		} else {
+			r.null("unknown", "the model states no context limit")
+		}
+		r.add(gibText(h.weightsPerGPU()), h.weightsPerGPU())
+		r.add(gibText(h.kvBudgetPerGPU()), h.kvBudgetPerGPU())
+		r.addContext(h.maxContext(1), "", h.whyNot())
+		r.addContext(h.maxContext(set.ScenarioBatch), "", h.whyNot())
 		vals := make([]float64, len(set.Contexts))
 		for j, ctx := range set.Contexts {
-			if !s.m.Arch.ContextServable(ctx) {
-				row, r = append(row, "beyond model limit"), append(r, nil)
-				vals[j] = math.NaN()
-				continue
-			}
-			n := pl.MaxConcurrency(ctx)
-			row, r = append(row, units.Group(n)), append(r, n)
-			vals[j] = float64(n)
-			if n == 0 {
-				vals[j] = math.NaN()
+			r.addConcurrency(h, ctx, "")
+			vals[j] = math.NaN()
+			if n := h.concurrency(ctx); n > 0 && s.m.Arch.ContextServable(ctx) {
+				vals[j] = float64(n)
 			}
 		}
+		r.extra(pl.Fleet.TP)
+		r.extra(pl.Fleet.PP)
+		r.extra(pl.Fleet.Replicas())
 		hm.Values = append(hm.Values, vals)
-		rows, raw = append(rows, row), append(raw, r)
-		if !pl.Fits() {
+		tbl.append(&r)
+		if !h.fits() && !h.simple {
+			misfits = append(misfits, []string{s.m.Name, "at " + layoutText(pl.Fleet) + ": " + h.whyNot()})
+		} else if !h.fits() {
 			st := pl.Binding()
 			need := st.WeightsBytes + st.ActivationBytes + st.RuntimeBytes
-			misfits = append(misfits, []string{s.m.Name, fmt.Sprintf("weights %s + reserves %s = %s GiB per GPU exceeds %s GiB by %s GiB",
+			misfits = append(misfits, []string{s.m.Name, fmt.Sprintf("at %s: weights %s + reserves %s = %s GiB per GPU exceeds %s GiB by %s GiB", layoutText(pl.Fleet),
 				gibText(st.WeightsBytes), gibText(st.ActivationBytes+st.RuntimeBytes), gibText(need), gibText(st.CapacityBytes), gibText(need-st.CapacityBytes))})
 		}
 	}
@@ -81,7 +101,7 @@ func (b *builder) fleetPage(fi int) Page {
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Concurrency", ID: "concurrency",
 		Paragraphs: []string{"Each model uses the layout (Layout column) that holds the most sequences of the scenario context on this fleet. Max context is capped by the model's own limit (marked \"model limit\" where memory would hold more); contexts beyond a model's limit are not counted."}},
 		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
-		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (per GPU; sequences per replica)", Header: header, Rows: rows, Raw: raw, DataName: "fleet-" + b.fleetSlugs[fi]})
+		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (per GPU; sequences per replica)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi]})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits"},
 			Table{ID: "misfit-table", Caption: "Weights and reserves alone exceed an accelerator", Header: []string{"Model", "Why"}, Rows: misfits})

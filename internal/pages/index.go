@@ -14,39 +14,47 @@ func (b *builder) index() Page {
 	pg.Intro = fmt.Sprintf("Parameters, weights and KV-cache memory of %d models on %d fleets, computed by kvplot from the reviewed specs. "+
 		"Each model and fleet has its own page; every table is also available as CSV and JSON.", len(c.Models), len(c.Fleets))
 
-	header := []string{"Model", "Params", "Active", "Weights (GiB)", "KV bytes/token"}
+	header := []string{"Model", "Params", "Active", "Weights (GiB)", "Format", "KV bytes/token"}
+	keys := []string{"model", "params_total", "params_active", "weights_bytes", "weight_dtype", "kv_bytes_per_token"}
 	ctxCols := []int64{1024, 8192, 32768, 131072}
 	for _, ctx := range ctxCols {
 		header = append(header, "KV@"+units.FormatTokens(ctx)+" (GiB)")
+		keys = append(keys, "kv_bytes_context_"+tokenKey(ctx))
 	}
 	for _, f := range c.Fleets {
 		header = append(header, "Max ctx "+f.Title)
+		keys = append(keys, "max_context_tokens_"+f.Name)
 	}
-	var rows [][]string
-	var raw [][]any
+	keys = append(keys, "note")
+	var tbl dataTable
 	for _, s := range b.studies {
-		row := []string{s.m.Name, units.Group(s.params.Total), units.Group(s.params.Active),
-			gibText(s.weight) + " " + s.sc.Weights.Default.Name, units.Group(s.m.Arch.KVBytesPerToken(s.sc.KV))}
-		r := []any{s.m.Name, s.params.Total, s.params.Active, s.weight, s.m.Arch.KVBytesPerToken(s.sc.KV)}
+		var r dataRow
+		r.add(s.m.Name, s.m.Name)
+		r.add(units.Group(s.params.Total), s.params.Total)
+		r.add(units.Group(s.params.Active), s.params.Active)
+		r.add(gibText(s.weight), s.weight)
+		r.add(s.sc.Weights.Default.Name, s.sc.Weights.Default.Name)
+		perTok := s.m.Arch.KVBytesPerToken(s.sc.KV)
+		r.add(units.Group(perTok), perTok)
 		for _, ctx := range ctxCols {
 			kv := s.m.Arch.KVBytes(s.sc.KV, ctx, 1)
-			row = append(row, gibText(kv))
-			r = append(r, kv)
+			r.add(gibText(kv), kv)
 		}
-		for _, p := range s.plans {
+		for i, p := range s.plans {
+			where := c.Fleets[i].Name + ": "
 			if p.err != nil {
-				row, r = append(row, "n/a"), append(r, nil)
+				r.null("no layout", where+"no layout: "+p.err.Error())
 				continue
 			}
-			l := p.p.MaxContext(1)
-			row, r = append(row, ctxLimitText(l)), append(r, ctxLimitRaw(l))
+			h := s.heads[i]
+			r.addContext(h.maxContext(1), where, h.whyNot())
 		}
-		rows, raw = append(rows, row), append(raw, r)
+		tbl.append(&r)
 	}
 	pg.Blocks = append(pg.Blocks,
 		Text{Heading: "Model comparison", ID: "models"},
-		Table{ID: "model-table", Caption: "Models: parameters, weights, KV cache for one sequence (batch 1) and max context per fleet (batch 1). Weights and KV in GiB; raw bytes in the JSON.",
-			Header: header, Rows: rows, Raw: raw, DataName: "models"},
+		Table{ID: "model-table", Caption: "Models: parameters, weights, KV cache for one sequence (batch 1) and max context per fleet (batch 1, capped by the model's own limit). Weights and KV in GiB; bytes in the data files.",
+			Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "models"},
 	)
 
 	// Heatmap: models × fleets → max context (K tokens, batch 1).
@@ -58,14 +66,14 @@ func (b *builder) index() Page {
 	for _, s := range b.studies {
 		hm.Y = append(hm.Y, s.m.Name)
 		var row []float64
-		for _, p := range s.plans {
-			row = append(row, ctxK(p, 1))
+		for i, p := range s.plans {
+			row = append(row, ctxK(p, s.heads[i], 1))
 		}
 		hm.Values = append(hm.Values, row)
 	}
 	topDown(&hm)
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Max context on each fleet", ID: "heatmap"}, Figure{Chart: hm, Height: rowsHeight(len(hm.Y)),
-		Caption: "Longest context one sequence can have when the weights, reserves and its KV cache share each accelerator. Unbounded (all layers windowed or stateful) shows as 1M+."})
+		Caption: "Longest context one sequence can have as the headline engine (" + b.prof.Name() + ") would budget each accelerator, capped by the model's own limit. Unbounded (all layers windowed or stateful, no stated limit) shows as 1M+."})
 
 	bar := charts.Bar{ID: "kvPerToken", Title: "KV cache per token", Subtitle: c.Settings.KVDType.Name + ", all layers, short context",
 		XName: "model", YName: "KV per token", YUnit: "KiB", Horizontal: true}

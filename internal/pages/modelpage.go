@@ -7,7 +7,6 @@ import (
 
 	"github.com/kvplot/kvplot/internal/analysis"
 	"github.com/kvplot/kvplot/internal/charts"
-	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/units"
 )
 
@@ -143,7 +142,7 @@ func (b *builder) memorySection(s *study) []Block {
 		XName: "fleet", YName: "memory per GPU", YUnit: "GiB"}
 	comp := map[string][]float64{}
 	order := []string{charts.ComponentWeights, charts.ComponentKVCache, charts.ComponentActivation, charts.ComponentRuntime, charts.ComponentFree}
-	var fitRows [][]string
+	var fit dataTable
 	for i, p := range s.plans {
 		f := c.Fleets[i]
 		bar.Categories = append(bar.Categories, f.Title)
@@ -151,7 +150,13 @@ func (b *builder) memorySection(s *study) []Block {
 			for _, k := range order {
 				comp[k] = append(comp[k], math.NaN())
 			}
-			fitRows = append(fitRows, []string{f.Title, "n/a: " + p.err.Error(), "", "", "", "", ""})
+			var r dataRow
+			r.add(f.Title, f.Name)
+			r.null("no layout: "+p.err.Error(), "no layout: "+p.err.Error())
+			for range 7 {
+				r.add("", nil)
+			}
+			fit.append(&r)
 			continue
 		}
 		mem := p.p.Memory(set.ScenarioContext, set.ScenarioBatch)
@@ -164,14 +169,23 @@ func (b *builder) memorySection(s *study) []Block {
 		if mem.FreeBytes < 0 {
 			verdict = "does not fit: short by " + gibText(-mem.FreeBytes) + " GiB"
 		}
-		fitRows = append(fitRows, []string{f.Title, verdict, gibText(mem.CapacityBytes), gibText(mem.WeightsBytes), gibText(mem.KVBytes), gibText(mem.ActivationBytes + mem.RuntimeBytes), gibText(p.p.KVBudgetBytesPerGPU())})
+		var r dataRow
+		r.add(f.Title, f.Name)
+		r.add(verdict, mem.FreeBytes >= 0)
+		lt := layoutText(p.p.Fleet)
+		r.add(lt, lt)
+		for _, v := range []int64{mem.CapacityBytes, mem.WeightsBytes, mem.KVBytes, mem.ActivationBytes + mem.RuntimeBytes, p.p.KVBudgetBytesPerGPU(), mem.FreeBytes} {
+			r.add(gibText(v), v)
+		}
+		fit.append(&r)
 	}
 	for _, k := range order {
 		bar.Series = append(bar.Series, charts.Series{Name: k, Values: comp[k]})
 	}
 	blocks = append(blocks, Text{Heading: "Memory per GPU on each fleet", ID: "memory"}, Figure{Chart: bar},
 		Table{ID: "fit", Caption: fmt.Sprintf("Scenario %d × %s tokens, per GPU (GiB)", set.ScenarioBatch, units.Group(set.ScenarioContext)),
-			Header: []string{"Fleet", "Verdict", "Capacity", "Weights", "KV cache", "Reserves", "KV budget"}, Rows: fitRows, DataName: "model-" + s.slug + "-fit"})
+			Header: []string{"Fleet", "Verdict", "Layout", "Capacity", "Weights", "KV cache", "Reserves", "KV budget", "Free"}, Rows: fit.rows, Raw: fit.raw,
+			Keys: []string{"fleet", "fits", "layout", "capacity_bytes_per_gpu", "weights_bytes_per_gpu", "kv_bytes_per_gpu", "reserves_bytes_per_gpu", "kv_budget_bytes_per_gpu", "free_bytes_per_gpu", "note"}, DataName: "model-" + s.slug + "-fit"})
 
 	return blocks
 }
@@ -211,7 +225,7 @@ func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
 	arch := &m.Arch
 	var blocks []Block
 	dl := charts.Line{ID: "kvDTypes", Title: "KV cache format", Subtitle: "one sequence, whole model", XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs)}
-	var dtRows [][]string
+	var dt dataTable
 	for _, name := range []string{"bf16", "fp8", "int4"} {
 		d, _ := analysis.LookupKVDType(name)
 		vals := make([]float64, len(ctxs))
@@ -219,10 +233,14 @@ func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
 			vals[i] = gib(arch.KVBytes(d, ctx, 1))
 		}
 		dl.Series = append(dl.Series, charts.Series{Name: name, Values: vals})
-		dtRows = append(dtRows, []string{name, units.Group(arch.KVBytesPerToken(d)), gibText(arch.KVBytes(d, set.ScenarioContext, set.ScenarioBatch))})
+		var r dataRow
+		r.add(name, name)
+		r.add(units.Group(arch.KVBytesPerToken(d)), arch.KVBytesPerToken(d))
+		r.add(gibText(arch.KVBytes(d, set.ScenarioContext, set.ScenarioBatch)), arch.KVBytes(d, set.ScenarioContext, set.ScenarioBatch))
+		dt.append(&r)
 	}
 	blocks = append(blocks, Text{Heading: "KV cache formats", ID: "dtypes"}, Figure{Chart: dl},
-		Table{ID: "dtype-table", Caption: "KV formats", Header: []string{"Format", "Bytes per token", fmt.Sprintf("GiB for %d × %s", set.ScenarioBatch, units.Group(set.ScenarioContext))}, Rows: dtRows, DataName: "model-" + s.slug + "-dtypes"})
+		Table{ID: "dtype-table", Caption: "KV formats", Header: []string{"Format", "Bytes per token", fmt.Sprintf("GiB for %d × %s", set.ScenarioBatch, units.Group(set.ScenarioContext))}, Rows: dt.rows, Raw: dt.raw, Keys: []string{"kv_dtype", "kv_bytes_per_token", fmt.Sprintf("kv_bytes_batch_%d_context_%d", set.ScenarioBatch, set.ScenarioContext), "note"}, DataName: "model-" + s.slug + "-dtypes"})
 
 	return blocks
 }
@@ -232,42 +250,55 @@ func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
 func (b *builder) limitsSection(s *study) []Block {
 	c, set := b.c, b.c.Settings
 	var blocks []Block
-	mcHeader := []string{"Fleet"}
+	mcHeader, mcKeys := []string{"Fleet", "Layout"}, []string{"fleet", "layout"}
 	for _, bs := range set.Batches {
 		mcHeader = append(mcHeader, fmt.Sprintf("batch %d", bs))
+		mcKeys = append(mcKeys, fmt.Sprintf("max_context_tokens_batch_%d", bs))
 	}
-	ccHeader := []string{"Fleet"}
+	mcKeys = append(mcKeys, "note")
+	ccHeader, ccKeys := []string{"Fleet", "Layout"}, []string{"fleet", "layout"}
 	for _, ctx := range set.Contexts {
 		ccHeader = append(ccHeader, units.FormatTokens(ctx))
+		ccKeys = append(ccKeys, "max_concurrency_per_replica_context_"+tokenKey(ctx))
 	}
-	var mcRows, ccRows [][]string
-	var mcRaw, ccRaw [][]any
+	ccKeys = append(ccKeys, "layout_replicas", "note")
+	var mc, cc dataTable
 	for i, p := range s.plans {
-		mr, cr := []string{c.Fleets[i].Title}, []string{c.Fleets[i].Title}
-		mraw, craw := []any{c.Fleets[i].Name}, []any{c.Fleets[i].Name}
-		for _, bs := range set.Batches {
-			if p.err != nil {
-				mr, mraw = append(mr, "n/a"), append(mraw, nil)
-				continue
+		var mr, cr dataRow
+		mr.add(c.Fleets[i].Title, c.Fleets[i].Name)
+		cr.add(c.Fleets[i].Title, c.Fleets[i].Name)
+		if p.err != nil {
+			mr.null("no layout", "no layout: "+p.err.Error())
+			cr.null("no layout", "no layout: "+p.err.Error())
+			for range set.Batches {
+				mr.add("n/a", nil)
 			}
-			l := p.p.MaxContext(bs)
-			mr, mraw = append(mr, ctxLimitText(l)), append(mraw, ctxLimitRaw(l))
+			for range set.Contexts {
+				cr.add("n/a", nil)
+			}
+			cr.extra(nil)
+			mc.append(&mr)
+			cc.append(&cr)
+			continue
+		}
+		lt := layoutText(p.p.Fleet)
+		mr.add(lt, lt)
+		cr.add(lt, lt)
+		h := s.heads[i]
+		for _, bs := range set.Batches {
+			mr.addContext(h.maxContext(bs), "", h.whyNot())
 		}
 		for _, ctx := range set.Contexts {
-			if p.err != nil {
-				cr, craw = append(cr, "n/a"), append(craw, nil)
-				continue
-			}
-			n := p.p.MaxConcurrency(ctx)
-			cr, craw = append(cr, units.Group(n)), append(craw, n)
+			cr.addConcurrency(h, ctx, "")
 		}
-		mcRows, ccRows = append(mcRows, mr), append(ccRows, cr)
-		mcRaw, ccRaw = append(mcRaw, mraw), append(ccRaw, craw)
+		cr.extra(p.p.Fleet.Replicas())
+		mc.append(&mr)
+		cc.append(&cr)
 	}
 	blocks = append(blocks,
 		Text{Heading: "Max context and concurrency", ID: "limits"},
-		Table{ID: "max-context", Caption: "Max context per sequence (tokens), by fleet and batch size", Header: mcHeader, Rows: mcRows, Raw: mcRaw, DataName: "model-" + s.slug + "-max-context"},
-		Table{ID: "max-concurrency", Caption: "Max concurrent sequences per replica, by fleet and context length", Header: ccHeader, Rows: ccRows, Raw: ccRaw, DataName: "model-" + s.slug + "-max-concurrency"},
+		Table{ID: "max-context", Caption: "Max context per sequence (tokens), by fleet and batch size, capped by the model's own limit", Header: mcHeader, Rows: mc.rows, Raw: mc.raw, Keys: mcKeys, DataName: "model-" + s.slug + "-max-context"},
+		Table{ID: "max-concurrency", Caption: "Max concurrent sequences per replica, by fleet and context length (contexts beyond the model's limit are not counted)", Header: ccHeader, Rows: cc.rows, Raw: cc.raw, Keys: ccKeys, DataName: "model-" + s.slug + "-max-concurrency"},
 	)
 
 	return blocks
@@ -278,18 +309,23 @@ func (b *builder) perTokenSection(s *study) []Block {
 	m := s.m
 	arch := &m.Arch
 	var blocks []Block
-	var ptRows [][]string
-	var ptRaw [][]any
+	var pt dataTable
 	for _, k := range arch.KVCostByKind(s.sc.KV) {
-		w := "—"
+		var r dataRow
+		r.add(k.Kind.String(), k.Kind.String())
+		r.add(fmt.Sprint(k.Layers), k.Layers)
+		r.add(units.Group(k.PerTokenPerLayer), k.PerTokenPerLayer)
+		r.add(units.Group(k.PerToken()), k.PerToken())
 		if k.Window > 0 {
-			w = units.Group(k.Window)
+			r.add(units.Group(k.Window), k.Window)
+		} else {
+			r.null("—", "no window: the cache of these layers is not capped by one")
 		}
-		ptRows = append(ptRows, []string{k.Kind.String(), fmt.Sprint(k.Layers), units.Group(k.PerTokenPerLayer), units.Group(k.PerToken()), w, units.Group(k.StatePerLayer * k.Layers)})
-		ptRaw = append(ptRaw, []any{k.Kind.String(), k.Layers, k.PerTokenPerLayer, k.PerToken(), k.Window, k.StatePerLayer * k.Layers})
+		r.add(units.Group(k.StatePerLayer*k.Layers), k.StatePerLayer*k.Layers)
+		pt.append(&r)
 	}
 	blocks = append(blocks, Table{ID: "per-token", Caption: "Cache cost by layer type (" + s.sc.KV.Name + ")",
-		Header: []string{"Layer type", "Layers", "Bytes/token/layer", "Bytes/token (all such layers)", "Window (tokens)", "Fixed state/sequence (bytes)"}, Rows: ptRows, Raw: ptRaw, DataName: "model-" + s.slug + "-per-token"})
+		Header: []string{"Layer type", "Layers", "Bytes/token/layer", "Bytes/token (all such layers)", "Window (tokens)", "Fixed state/sequence (bytes)"}, Rows: pt.rows, Raw: pt.raw, Keys: []string{"layer_kind", "layers", "kv_bytes_per_token_per_layer", "kv_bytes_per_token", "window_tokens", "state_bytes_per_sequence", "note"}, DataName: "model-" + s.slug + "-per-token"})
 
 	return blocks
 }
@@ -307,10 +343,10 @@ func (b *builder) growthTableSection(s *study, ctxs []int64) []Block {
 		tot := kv + s.weight
 		frac := 100 * float64(kv) / float64(max(tot, 1))
 		gRows = append(gRows, []string{units.Group(ctx), gibText(kv), gibText(tot), fmt.Sprintf("%.1f%%", frac)})
-		gRaw = append(gRaw, []any{ctx, kv, tot, math.Round(frac*10) / 10})
+		gRaw = append(gRaw, []any{ctx, kv, tot, math.Round(frac*10) / 10, nil})
 	}
 	blocks = append(blocks, Table{ID: "growth-table", Caption: "KV fraction of weights + KV as context grows (batch 1)",
-		Header: []string{"Context", "KV (GiB)", "Weights + KV (GiB)", "KV fraction"}, Rows: gRows, Raw: gRaw, DataName: "model-" + s.slug + "-growth"})
+		Header: []string{"Context", "KV (GiB)", "Weights + KV (GiB)", "KV fraction"}, Rows: gRows, Raw: gRaw, Keys: []string{"context_tokens", "kv_bytes", "weights_plus_kv_bytes", "kv_percent", "note"}, DataName: "model-" + s.slug + "-growth"})
 
 	return blocks
 }
@@ -360,127 +396,55 @@ const maxTP = 64
 func (b *builder) fitSection(s *study) []Block {
 	c, set := b.c, b.c.Settings
 	arch := &s.m.Arch
-	var rows [][]string
+	var changes dataTable
 	for i, p := range s.plans {
 		if p.err != nil || p.p.Memory(set.ScenarioContext, set.ScenarioBatch).FreeBytes >= 0 {
 			continue
 		}
 		opts := analysis.FitOptions(arch, s.sc, p.p.Fleet, set.ScenarioContext, set.ScenarioBatch, maxTP)
-		fix, free := "none up to TP "+fmt.Sprint(maxTP), ""
+		var r dataRow
+		r.add(c.Fleets[i].Title, c.Fleets[i].Name)
+		r.add("short by "+gibText(-opts[0].FreeBytes)+" GiB", -opts[0].FreeBytes)
+		found := false
 		for _, o := range opts {
 			if o.Fits {
-				fix, free = o.Change, gibText(o.FreeBytes)
+				r.add(o.Change, o.Change)
+				r.add(gibText(o.FreeBytes), o.FreeBytes)
+				found = true
 				break
 			}
 		}
-		rows = append(rows, []string{c.Fleets[i].Title, "short by " + gibText(-opts[0].FreeBytes) + " GiB", fix, free})
+		if !found {
+			why := fmt.Sprintf("no change tried fits, up to TP %d", maxTP)
+			r.null("none up to TP "+fmt.Sprint(maxTP), why)
+			r.null("", why)
+		}
+		changes.append(&r)
 	}
 	blocks := []Block{Text{Heading: "What makes it fit", ID: "what-fits",
 		Paragraphs: []string{fmt.Sprintf("For %d sequences of %s tokens, changes are tried cheapest first: an fp8 KV cache, int4 weights (embeddings, head and routers kept in bf16), both, then doubling tensor parallelism (more GPUs of the same kind).", set.ScenarioBatch, units.Group(set.ScenarioContext))}}}
-	if len(rows) > 0 {
+	if len(changes.rows) > 0 {
 		blocks = append(blocks, Table{ID: "fit-changes", Caption: "Fleets where the scenario does not fit, and the cheapest change that makes it fit",
-			Header: []string{"Fleet", "As given", "Cheapest change", "Free after (GiB/GPU)"}, Rows: rows, DataName: "model-" + s.slug + "-fit-changes"})
+			Header: []string{"Fleet", "As given", "Cheapest change", "Free after (GiB/GPU)"}, Rows: changes.rows, Raw: changes.raw,
+			Keys: []string{"fleet", "short_bytes_per_gpu", "change", "free_bytes_per_gpu_after", "note"}, DataName: "model-" + s.slug + "-fit-changes"})
 	} else {
 		blocks = append(blocks, Text{Paragraphs: []string{"The scenario fits on every fleet as given."}})
 	}
-	var smallest [][]string
+	var smallest dataTable
 	for _, a := range c.Accelerators {
 		tp, ok := analysis.SmallestTP(arch, s.sc, a.RuntimeBytes, set.ScenarioContext, set.ScenarioBatch, maxTP)
-		cell := fmt.Sprintf("%d GPU(s), TP %d", tp, tp)
-		if !ok {
-			cell = fmt.Sprintf("more than %d", maxTP)
+		var r dataRow
+		r.add(a.Name, a.ID)
+		r.add(units.FormatGiB(a.RuntimeBytes), a.RuntimeBytes)
+		if ok {
+			r.add(fmt.Sprintf("%d GPU(s), TP %d", tp, tp), tp)
+		} else {
+			r.null(fmt.Sprintf("more than %d", maxTP), fmt.Sprintf("no tensor-parallel group up to %d holds the scenario", maxTP))
 		}
-		smallest = append(smallest, []string{a.Name, units.FormatGiB(a.RuntimeBytes), cell})
+		smallest.append(&r)
 	}
 	blocks = append(blocks, Table{ID: "smallest", Caption: "Smallest tensor-parallel group of each accelerator that holds the scenario",
-		Header: []string{"Accelerator", "Memory (runtime)", "Smallest group"}, Rows: smallest, DataName: "model-" + s.slug + "-smallest"})
-	return blocks
-}
-
-// vllmNote is the engine table's last column: the KV memory vLLM would
-// have, or why it would not start. It never says "would not start" without
-// a reason.
-func vllmNote(est engine.Estimate, err error) string {
-	switch {
-	case err != nil:
-		return "cannot be placed: " + err.Error()
-	case est.StartupError != "":
-		return "would not start: " + est.StartupError
-	case est.KVCacheTokens == 0:
-		return "no KV cache: " + gibText(est.AvailableKVBytes) + " GiB available"
-	}
-	return fmt.Sprintf("%s GiB available", gibText(est.AvailableKVBytes))
-}
-
-// engineSection compares what kvplot's simple policy, vLLM and SGLang
-// would give the KV cache on each fleet, and charts vLLM's concurrency
-// against context.
-func (b *builder) engineSection(s *study, ctxs []int64) []Block {
-	c, set := b.c, b.c.Settings
-	arch := &s.m.Arch
-	maxLen := arch.MaxContext
-	if maxLen == 0 {
-		maxLen = set.ScenarioContext
-	}
-	bar := charts.Bar{ID: "engineTokens", Title: "KV cache tokens by engine", Subtitle: "per replica; 0: the engine would not start",
-		XName: "fleet", YName: "KV cache", YUnit: "K tokens"}
-	chartEngine := map[string]int{"simple": 0, "vllm": 1, "sglang": 2}[set.Engine]
-	engineTitle := []string{"kvplot simple", "vLLM", "SGLang"}[chartEngine]
-	line := charts.Line{ID: "engineCapacity", Title: engineTitle + " max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
-		XName: "max_model_len (tokens)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
-	engines := []string{"simple", "vllm", "sglang"}
-	vals := make([][]float64, len(engines))
-	var rows [][]string
-	var raw [][]any
-	for i, f := range c.Fleets {
-		if s.plans[i].err != nil {
-			continue
-		}
-		a, _ := c.Accelerator(f.Accelerator)
-		fl := s.plans[i].p.Fleet
-		bar.Categories = append(bar.Categories, f.Title)
-		row := []string{f.Title}
-		r := []any{f.Name}
-		var vllmLine string
-		for j, e := range []engine.Engine{
-			engine.Simple{Overhead: set.Overhead, MaxModelLen: maxLen},
-			engine.VLLM{Accelerator: engine.Accelerator{ID: a.ID, Name: a.Name, SMCount: a.SMCount}, MaxModelLen: maxLen},
-			engine.SGLang{ContextLen: maxLen, Family: s.m.Family},
-		} {
-			est, err := e.Estimate(arch, s.sc, fl)
-			tokens := est.KVCacheTokens
-			if err != nil || est.StartupError != "" {
-				tokens = 0
-			}
-			vals[j] = append(vals[j], math.Round(float64(tokens)/1024*10)/10)
-			row = append(row, units.Group(tokens))
-			r = append(r, tokens)
-			if j == chartEngine && tokens > 0 {
-				conc := make([]float64, len(ctxs))
-				for k, ctx := range ctxs {
-					conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
-				}
-				line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
-			}
-			if j == 1 {
-				vllmLine = vllmNote(est, err)
-			}
-		}
-		rows = append(rows, append(row, vllmLine))
-		raw = append(raw, append(r, vllmLine))
-	}
-	for j, e := range engines {
-		bar.Series = append(bar.Series, charts.Series{Name: e, Values: vals[j]})
-	}
-	blocks := []Block{Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines",
-		Paragraphs: []string{fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s: vLLM "+engine.VLLM019.Version+" (gpu_memory_utilization 0.9, activation peak of its profiling pass, blocks of 16 tokens), SGLang "+engine.SGLangVersion+" (mem_fraction_static heuristic by GPU size and TP). The same model and GPUs can differ by 2× between engines.", units.Group(maxLen))}}}
-	if len(bar.Categories) > 0 {
-		blocks = append(blocks, Figure{Chart: bar})
-		if len(line.Series) > 0 {
-			blocks = append(blocks, Figure{Chart: line})
-		}
-		blocks = append(blocks, Table{ID: "engine-table", Caption: "KV cache tokens per replica by engine",
-			Header: []string{"Fleet", "simple", "vLLM", "SGLang", "vLLM KV memory per GPU"}, Rows: rows, Raw: raw, DataName: "model-" + s.slug + "-engines"})
-	}
+		Header: []string{"Accelerator", "Memory (runtime)", "Smallest group"}, Rows: smallest.rows, Raw: smallest.raw,
+		Keys: []string{"accelerator", "runtime_bytes", "tp", "note"}, DataName: "model-" + s.slug + "-smallest"})
 	return blocks
 }

@@ -76,6 +76,13 @@ type Table struct {
 	// (numbers as numbers); it must have the shape of Rows. Without it
 	// the JSON holds the cell strings. NaN and infinities become null.
 	Raw [][]any
+	// Keys, with Raw, are the columns' names in the data files: snake_case
+	// with the unit (weights_bytes, max_context_tokens_batch_8). Then the
+	// CSV's header is Keys and its cells are Raw's plain numbers (empty for
+	// null), the JSON's keys are Keys; a "note" column says why a row's
+	// cells are null. Keys may run past Header: the extra columns (such as
+	// the note) are in the data files only. See docs/data.md.
+	Keys []string
 }
 
 // Assumptions is a box listing what a page's numbers assume.

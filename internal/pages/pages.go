@@ -16,6 +16,7 @@ import (
 
 	"github.com/kvplot/kvplot/internal/analysis"
 	"github.com/kvplot/kvplot/internal/charts"
+	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/spec"
 	"github.com/kvplot/kvplot/internal/units"
 )
@@ -36,6 +37,9 @@ type study struct {
 	params analysis.Params
 	weight int64
 	plans  []planOrErr // one per fleet, in catalog order
+	// heads are the headline engine's figures, one per fleet (zero where
+	// the plan failed).
+	heads []headline
 }
 
 type planOrErr struct {
@@ -99,6 +103,7 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 	}
 	fleetSlugs := UniqueSlugs(fleetNames)
 
+	prof := headlineProfile(c.Settings)
 	studies := make([]study, len(c.Models))
 	parallel(len(c.Models), func(i int) {
 		m := c.Models[i]
@@ -108,10 +113,15 @@ func Build(c *spec.Catalog, perf *Perf) (Site, error) {
 		for _, f := range c.Fleets {
 			p, err := c.Plan(m, f)
 			s.plans = append(s.plans, planOrErr{p, err})
+			var h headline
+			if err == nil {
+				h = headlineFor(prof, c, m, f, p)
+			}
+			s.heads = append(s.heads, h)
 		}
 		studies[i] = s
 	})
-	b := &builder{c: c, studies: studies, fleetSlugs: fleetSlugs, modelKeys: names, specFiles: map[string]string{}}
+	b := &builder{c: c, prof: prof, studies: studies, fleetSlugs: fleetSlugs, modelKeys: names, specFiles: map[string]string{}}
 	// Spec files first, one at a time: pages only read the paths.
 	b.modelSpecs = make([]Links, len(studies))
 	for i := range studies {
@@ -178,6 +188,7 @@ func (b *builder) specLinks(m spec.Model) Links {
 
 type builder struct {
 	c          *spec.Catalog
+	prof       engine.Profile // the headline engine
 	studies    []study
 	fleetSlugs []string
 	modelKeys  []string
@@ -231,6 +242,7 @@ func (b *builder) assumptions(extra ...string) Assumptions {
 			units.FormatGiB(o.FixedBytes), 100*o.CapacityFraction, o.WeightsMultiple),
 		"Tensor parallelism splits weights and KV heads (replicating KV heads when TP exceeds them, and the MLA latent on every rank); pipeline parallelism splits layers; per-GPU figures are the most loaded accelerator's.",
 		fmt.Sprintf("Scenario for memory bars: %d sequences of %s tokens.", s.ScenarioBatch, units.Group(s.ScenarioContext)),
+		headlineText(b.prof, s),
 		layoutAssumption,
 		"Context: every max-context figure is capped by the model's own limit (max_position_embeddings, with the rope_scaling rule vLLM applies); \"model limit\" marks where memory would hold more. A model whose config states no limit shows memory's figure.",
 	}
@@ -284,13 +296,13 @@ func percentile(grid [][]float64, q float64) float64 {
 // for titles, axes and the legend.
 func rowsHeight(rows int) int { return max(420, 160+24*rows) }
 
-// ctxK is a plan's max context in K tokens for heatmaps: NaN when nothing
-// fits, 1M+ when unbounded.
-func ctxK(p planOrErr, batch int64) float64 {
+// ctxK is a max context in K tokens for heatmaps: NaN when nothing fits
+// or there is no layout, 1M+ when unbounded with no known model limit.
+func ctxK(p planOrErr, h headline, batch int64) float64 {
 	if p.err != nil {
 		return math.NaN()
 	}
-	l := p.p.MaxContext(batch)
+	l := h.maxContext(batch)
 	switch {
 	case l.LimitedByModel:
 	case l.Unbounded:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/kvplot/kvplot/internal/pages"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -17,10 +18,20 @@ import (
 func TableCSV(t pages.Table) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	if err := w.Write(csvSafe(t.Header)); err != nil {
+	header, rows := t.Header, t.Rows
+	if t.Keys != nil && t.Raw != nil {
+		header, rows = t.Keys, make([][]string, len(t.Raw))
+		for i, r := range t.Raw {
+			rows[i] = make([]string, len(r))
+			for j, v := range r {
+				rows[i][j] = plainCell(v)
+			}
+		}
+	}
+	if err := w.Write(csvSafe(header)); err != nil {
 		return nil, err
 	}
-	for _, row := range t.Rows {
+	for _, row := range rows {
 		if err := w.Write(csvSafe(row)); err != nil {
 			return nil, err
 		}
@@ -51,13 +62,19 @@ func TableJSON(t pages.Table) ([]byte, error) {
 			buf.WriteString(",")
 		}
 		buf.WriteString("\n  {")
-		for j, h := range t.Header {
+		keys := t.Header
+		if t.Keys != nil {
+			keys = t.Keys
+		}
+		for j, h := range keys {
 			if j > 0 {
 				buf.WriteString(", ")
 			}
-			var v any = row[j]
+			var v any
 			if t.Raw != nil {
 				v = jsonSafe(t.Raw[i][j])
+			} else {
+				v = row[j]
 			}
 			k, err := json.Marshal(h)
 			if err != nil {
@@ -78,6 +95,22 @@ func TableJSON(t pages.Table) ([]byte, error) {
 	}
 	buf.WriteString("]\n")
 	return buf.Bytes(), nil
+}
+
+// plainCell is a data value as a CSV cell: numbers plain (no thousands
+// separators, no units), null and non-finite numbers empty.
+func plainCell(v any) string {
+	switch x := jsonSafe(v).(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	}
+	return fmt.Sprint(v)
 }
 
 // jsonSafe maps non-finite floats, which JSON cannot hold, to null.

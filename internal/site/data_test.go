@@ -59,3 +59,31 @@ func TestTableJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestTableDataKeys: with Keys, both files use the keys as column names,
+// the CSV holds plain numbers (no separators, no units) and empty cells for
+// null, and data-only columns past the shown ones are kept.
+func TestTableDataKeys(t *testing.T) {
+	tb := pages.Table{
+		Header: []string{"Model", "Weights (GiB)", "Max ctx"},
+		Rows:   [][]string{{"a", "14.96", "8,192 (model limit)"}, {"b", "0.50", "does not fit"}},
+		Raw:    [][]any{{"a", int64(16060522496), int64(8192), nil}, {"b", int64(536870912), nil, "does not fit: weights exceed"}},
+		Keys:   []string{"model", "weights_bytes", "max_context_tokens", "note"},
+	}
+	csv, err := TableCSV(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "model,weights_bytes,max_context_tokens,note\na,16060522496,8192,\nb,536870912,,does not fit: weights exceed\n"; string(csv) != want {
+		t.Errorf("TableCSV =\n%s\nwant\n%s", csv, want)
+	}
+	js, err := TableJSON(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[\n  {\"model\": \"a\", \"weights_bytes\": 16060522496, \"max_context_tokens\": 8192, \"note\": null},\n" +
+		"  {\"model\": \"b\", \"weights_bytes\": 536870912, \"max_context_tokens\": null, \"note\": \"does not fit: weights exceed\"}\n]\n"
+	if string(js) != want {
+		t.Errorf("TableJSON =\n%s\nwant\n%s", js, want)
+	}
+}

@@ -439,11 +439,18 @@ func tableBlock(pagePath string, t pages.Table, data Files) (tableView, error) {
 		if len(t.Raw) != len(t.Rows) {
 			errs = append(errs, fmt.Errorf("table %q: %d raw rows for %d rows", t.Caption, len(t.Raw), len(t.Rows)))
 		}
+		width := len(t.Header)
+		if t.Keys != nil {
+			width = len(t.Keys)
+		}
 		for i, row := range t.Raw {
-			if len(row) != len(t.Header) {
-				errs = append(errs, fmt.Errorf("table %q: raw row %d has %d values for %d columns", t.Caption, i+1, len(row), len(t.Header)))
+			if len(row) != width {
+				errs = append(errs, fmt.Errorf("table %q: raw row %d has %d values for %d columns", t.Caption, i+1, len(row), width))
 			}
 		}
+	}
+	if t.Keys != nil && (t.Raw == nil || len(t.Keys) < len(t.Header)) {
+		errs = append(errs, fmt.Errorf("table %q: %d data keys for %d columns (keys need raw values and cover every column)", t.Caption, len(t.Keys), len(t.Header)))
 	}
 	if t.DataName != "" && !pages.IsSlug(t.DataName) {
 		errs = append(errs, fmt.Errorf("table %q: data name %q must be a slug", t.Caption, t.DataName))

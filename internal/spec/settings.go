@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
+	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/units"
 	"go.yaml.in/yaml/v3"
 )
@@ -28,8 +29,9 @@ type Settings struct {
 	ModelOrder []string
 	// HeatmapFleet is the fleet of each model page's context × batch heatmap.
 	HeatmapFleet string
-	// Engine is the serving engine whose concurrency-vs-context chart each
-	// model page shows: vllm (default), sglang or simple.
+	// Engine is the headline engine profile: every max-context and
+	// concurrency figure of the site is what it would hold. vllm (default,
+	// the newest modelled version), vllm@VERSION, sglang or simple.
 	Engine string
 	Report ReportSettings
 	// refs are the model and fleet names the settings mention, checked
@@ -188,11 +190,10 @@ func loadSettings(t tree, p string) (Settings, Problems) {
 	}
 	s.HeatmapFleet = ref(o, "fleet", "heatmap_fleet")
 	if e, ok := o.str("engine"); ok {
-		switch e {
-		case "vllm", "sglang", "simple":
+		if _, err := engine.Lookup(e); err != nil {
+			f.errorf(o.vals["engine"], "engine", "%v", err)
+		} else {
 			s.Engine = e
-		default:
-			f.errorf(o.vals["engine"], "engine", "unknown engine %q (want vllm, sglang or simple)", e)
 		}
 	}
 	if v, ok := o.vals["report"]; ok {
