@@ -74,7 +74,11 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 			tokens := est.KVCacheTokens
 			if err != nil || tokens <= 0 {
 				vals[j] = append(vals[j], math.NaN())
-				r.null("would not start", prof.Name()+" "+engineNote(est, err))
+				cell := "would not start"
+				if prof.Engine == "simple" {
+					cell = "does not fit"
+				}
+				r.null(cell, prof.Name()+" "+engineNote(est, err))
 			} else {
 				vals[j] = append(vals[j], math.Round(float64(tokens)/1024*10)/10)
 				r.add(units.Group(tokens), tokens)

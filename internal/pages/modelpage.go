@@ -196,7 +196,7 @@ func (b *builder) heatmapSection(s *study) []Block {
 	var blocks []Block
 	if fi := b.heatmapFleet(s); fi >= 0 {
 		p := s.plans[fi].p
-		hm := charts.HeatMap{ID: "memHeat", Title: "Memory per GPU on " + c.Fleets[fi].Title, Subtitle: "weights + KV + reserves; grey: does not fit",
+		hm := charts.HeatMap{ID: "memHeat", Title: "Memory per GPU on " + c.Fleets[fi].Title, Subtitle: "weights + KV + reserves (simple policy); grey: does not fit or beyond the model's context limit",
 			XName: "context", YName: "batch", Unit: "GiB", X: tokenLabels(set.Contexts)}
 		for _, bs := range set.Batches {
 			hm.Y = append(hm.Y, fmt.Sprint(bs))
@@ -204,7 +204,7 @@ func (b *builder) heatmapSection(s *study) []Block {
 			for j, ctx := range set.Contexts {
 				mem := p.Memory(ctx, bs)
 				used := mem.CapacityBytes - mem.FreeBytes
-				if mem.FreeBytes < 0 {
+				if mem.FreeBytes < 0 || !s.m.Arch.ContextServable(ctx) {
 					row[j] = math.NaN()
 				} else {
 					row[j] = math.Round(units.GiB(used)*10) / 10
