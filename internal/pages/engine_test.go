@@ -24,7 +24,7 @@ func TestVLLMNoteNeverEmptyReason(t *testing.T) {
 		{"cannot be placed", engine.Estimate{}, errors.New("fleet x: pp 9 exceeds the model's 8 layers"), "cannot be placed: fleet x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := vllmNote(tc.est, tc.err)
+			got := engineNote(tc.est, tc.err)
 			if !strings.HasPrefix(got, tc.want) {
 				t.Errorf("vllmNote(%s) = %q, want it to start %q", tc.name, got, tc.want)
 			}

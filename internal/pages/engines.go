@@ -108,8 +108,8 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 	for j, n := range names {
 		bar.Series = append(bar.Series, charts.Series{Name: n, Values: vals[j]})
 	}
-	text := fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s, in the layout kvplot chose on each fleet: %s (gpu_memory_utilization 0.9, activation peak of its profiling pass, blocks of 16 tokens), %s (mem_fraction_static heuristic by GPU size and TP), and kvplot's simple policy. The headline figures of this site use %s.",
-		units.Group(maxLen), profs[1].Name(), profs[2].Name(), b.prof.Name())
+	text := fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s, in the layout kvplot chose on each fleet: vLLM %s (gpu_memory_utilization 0.9, activation peak of its profiling pass, blocks of 16 tokens), SGLang %s (mem_fraction_static heuristic by GPU size and TP), and kvplot's simple policy. The headline figures of this site use %s.",
+		units.Group(maxLen), profs[1].Version, profs[2].Version, b.prof.Name())
 	if spreadFleet != "" {
 		text += fmt.Sprintf(" Measured here, the engines that start differ by up to %.1f× in KV-cache tokens (on %s).", spread, spreadFleet)
 	}
