@@ -368,3 +368,56 @@ func TestPublishedMeasurements(t *testing.T) {
 		t.Errorf("%d of %d held-out estimates within target, want at least 80%%", heldOK, held)
 	}
 }
+
+// TestPlanRankBy: plan ranks the accepted layouts by estimated fleet
+// throughput (or cost), chooses the first, and each layout's figure is what
+// calc gives for one replica at that layout and batch, times the replicas.
+func TestPlanRankBy(t *testing.T) {
+	for _, by := range []string{"throughput", "cost"} {
+		var out, errOut bytes.Buffer
+		args := []string{"plan", "--specs", filepath.Join("..", "..", "specs"), "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--context", "8192", "--rank-by", by, "--json"}
+		if err := run(args, &out, &errOut); err != nil {
+			t.Fatalf("%v: %s", err, errOut.String())
+		}
+		var r planResult
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Chosen == nil || *r.Chosen != 0 || r.RankBy != by {
+			t.Fatalf("rank by %s: chosen %v, rank_by %q", by, r.Chosen, r.RankBy)
+		}
+		prev := math.Inf(-1)
+		ranked := 0
+		for _, l := range r.Layouts {
+			if l.Problem != "" || l.DecodeTokensPerSTotal == nil {
+				continue
+			}
+			ranked++
+			key := -*l.DecodeTokensPerSTotal
+			if by == "cost" {
+				key = *l.CostPerMillionOutputTokens
+			}
+			if key < prev {
+				t.Errorf("rank by %s: TP %d PP %d out of order", by, l.TP, l.PP)
+			}
+			prev = key
+			var co bytes.Buffer
+			cargs := []string{"calc", "--specs", filepath.Join("..", "..", "specs"), "--model", "llama-3.1-70b", "--gpu", "h100-sxm",
+				"--gpus", fmt.Sprint(l.TP * l.PP), "--tp", fmt.Sprint(l.TP), "--pp", fmt.Sprint(l.PP),
+				"--batch", fmt.Sprint(*l.ServingBatch), "--context", "8192", "--json"}
+			if err := run(cargs, &co, &errOut); err != nil {
+				t.Fatal(err)
+			}
+			var c struct{ Perf calcPerf }
+			if err := json.Unmarshal(co.Bytes(), &c); err != nil {
+				t.Fatal(err)
+			}
+			if want := c.Perf.DecodeTokensPerS * float64(l.Replicas); math.Abs(*l.DecodeTokensPerSTotal-want) > 0.01*float64(l.Replicas) {
+				t.Errorf("TP %d PP %d: plan says %.3f tokens/s, calc × %d replicas %.3f", l.TP, l.PP, *l.DecodeTokensPerSTotal, l.Replicas, want)
+			}
+		}
+		if ranked < 2 {
+			t.Errorf("rank by %s: %d layouts with speed, want at least 2", by, ranked)
+		}
+	}
+}

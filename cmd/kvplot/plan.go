@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/kvplot/kvplot/internal/units"
 )
 
-const planSynopsis = "plan --model NAME|PATH (--fleet NAME | --gpu ID --gpus N [--gpus-per-node N]) [--tp N] [--pp N] [--context N] [--specs DIR] [--weight-dtype D] [--kv-dtype D] [--json]"
+const planSynopsis = "plan --model NAME|PATH (--fleet NAME | --gpu ID --gpus N [--gpus-per-node N]) [--tp N] [--pp N] [--context N] [--specs DIR] [--weight-dtype D] [--kv-dtype D] [--rank-by concurrency|throughput|cost] [--json]"
 
 // planResult is plan's JSON answer: every layout considered, best first.
 type planResult struct {
@@ -21,6 +22,7 @@ type planResult struct {
 	GPUs        int64        `json:"gpus"`
 	GPUsPerNode int64        `json:"gpus_per_node"`
 	Context     int64        `json:"context"`
+	RankBy      string       `json:"rank_by"`
 	Layouts     []planLayout `json:"layouts"`
 	// Chosen indexes Layouts, null when no layout works (Reason says why).
 	Chosen *int   `json:"chosen"`
@@ -41,6 +43,13 @@ type planLayout struct {
 	MaxContextTokens      *int64 `json:"max_context_tokens"`
 	MaxContextLimitedBy   string `json:"max_context_limited_by,omitempty"`
 	MaxContextUnboundedKV bool   `json:"max_context_unbounded,omitempty"`
+	// Speed at ServingBatch sequences per replica (the memory limit at the
+	// context, at most analysis.MaxServingBatch): estimates, null when the
+	// accelerator's speed figures are unknown.
+	ServingBatch               *int64   `json:"serving_batch"`
+	DecodeTokensPerSTotal      *float64 `json:"decode_tokens_per_s_total"`
+	DecodeTokensPerSPerSeq     *float64 `json:"decode_tokens_per_s_per_seq"`
+	CostPerMillionOutputTokens *float64 `json:"cost_per_million_output_tokens"`
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
@@ -58,8 +67,14 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.weightDType, "weight-dtype", "", "weight format (default: the model's own)")
 	fs.StringVar(&f.kvDType, "kv-dtype", "", "KV-cache format (default: the spec set's)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	rankBy := fs.String("rank-by", "concurrency", "rank layouts by concurrency (sequences held), throughput (estimated output tokens/s of the fleet) or cost (estimated $ per million output tokens)")
 	if err := parse(fs, planSynopsis, args, stdout); err != nil {
 		return err
+	}
+	switch *rankBy {
+	case "concurrency", "throughput", "cost":
+	default:
+		return usagef("plan: unknown --rank-by %q (want concurrency, throughput or cost)", *rankBy)
 	}
 	if f.model == "" {
 		return usagef("plan: --model is required")
@@ -105,10 +120,11 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	}
 	sc := spec.ScenarioFor(m, settings)
 	choice := analysis.ChooseLayout(&m.Arch, sc, fl.hw, f.context)
-	res := planResult{Model: m.Name, Accelerator: fl.accel, GPUs: fl.hw.Count, GPUsPerNode: fl.hw.GPUsPerNode, Context: f.context, Reason: choice.Reason}
+	res := planResult{Model: m.Name, Accelerator: fl.accel, GPUs: fl.hw.Count, GPUsPerNode: fl.hw.GPUsPerNode, Context: f.context, RankBy: *rankBy, Reason: choice.Reason}
 	if choice.Chosen >= 0 {
 		res.Chosen = &choice.Chosen
 	}
+	accel, _ := cat.Accelerator(fl.accel)
 	for _, o := range choice.Options {
 		pl := planLayout{TP: o.TP, PP: o.PP, Replicas: o.Replicas, Problem: o.Problem}
 		if o.Problem == "" {
@@ -117,8 +133,12 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 			lim := o.Plan.MaxContext(1)
 			pl.WeightsBytesPerGPU, pl.KVBudgetBytesPerGPU, pl.MaxConcurrency, pl.MaxConcurrencyTotal = &w, &b, &per, &tot
 			pl.MaxContextTokens, pl.MaxContextLimitedBy, pl.MaxContextUnboundedKV = &lim.Tokens, limitedBy(lim), lim.Unbounded
+			servingSpeed(&pl, o, accel, f.context)
 		}
 		res.Layouts = append(res.Layouts, pl)
+	}
+	if *rankBy != "concurrency" && res.Chosen != nil {
+		rankLayouts(&res, *rankBy)
 	}
 	if f.json {
 		enc := json.NewEncoder(stdout)
@@ -132,6 +152,66 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		err = fmt.Errorf("not placeable: %s", res.Reason)
 	}
 	return err
+}
+
+// servingSpeed sets a layout's estimated speed at its serving batch: as
+// many sequences of the context as a replica holds, at most
+// analysis.MaxServingBatch.
+func servingSpeed(pl *planLayout, o analysis.LayoutOption, a spec.Accelerator, context int64) {
+	batch := min(o.PerReplica, analysis.MaxServingBatch)
+	if batch < 1 {
+		return
+	}
+	p, err := o.Plan.Perf(a.Speed(), analysis.DefaultSpeedCalibration, batch, context, context)
+	if err != nil {
+		return
+	}
+	total := round3(p.DecodeTokensPerS * float64(o.Replicas))
+	per := round3(p.DecodeTokensPerSPerSeq)
+	pl.ServingBatch, pl.DecodeTokensPerSTotal, pl.DecodeTokensPerSPerSeq = &batch, &total, &per
+	if a.PricePerHour > 0 {
+		gpus := float64(o.Plan.Fleet.TP * o.Plan.Fleet.PP)
+		c := round3(a.PricePerHour * gpus / 3600 / p.DecodeTokensPerS * 1e6)
+		pl.CostPerMillionOutputTokens = &c
+	}
+}
+
+// rankLayouts orders the accepted layouts by estimated fleet throughput
+// (highest first) or cost per million output tokens (lowest first),
+// layouts without the figure last, ties kept in concurrency order; the
+// first is chosen. Refused layouts stay at the end.
+func rankLayouts(r *planResult, by string) {
+	key := func(l planLayout) (float64, bool) {
+		if by == "cost" {
+			if l.CostPerMillionOutputTokens == nil {
+				return 0, false
+			}
+			return *l.CostPerMillionOutputTokens, true
+		}
+		if l.DecodeTokensPerSTotal == nil {
+			return 0, false
+		}
+		return -*l.DecodeTokensPerSTotal, true
+	}
+	var ok, rest []planLayout
+	for _, l := range r.Layouts {
+		if l.Problem != "" {
+			rest = append(rest, l)
+		} else {
+			ok = append(ok, l)
+		}
+	}
+	sort.SliceStable(ok, func(i, j int) bool {
+		a, aok := key(ok[i])
+		b, bok := key(ok[j])
+		if aok != bok {
+			return aok
+		}
+		return aok && a < b
+	})
+	r.Layouts = append(ok, rest...)
+	zero := 0
+	r.Chosen = &zero
 }
 
 // lookupModel finds --model in the catalog or reads it from a path.
@@ -170,11 +250,18 @@ func applyDTypeFlags(f calcFlags, settings *spec.Settings) error {
 
 func writePlan(w io.Writer, r planResult) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s on %d × %s (%d per node), ranked by concurrent sequences of %s tokens over the whole fleet:\n\n",
-		r.Model, r.GPUs, r.Accelerator, r.GPUsPerNode, units.Group(r.Context))
+	by := "concurrent sequences"
+	switch r.RankBy {
+	case "throughput":
+		by = "estimated output tokens/s"
+	case "cost":
+		by = "estimated cost per million output tokens"
+	}
+	fmt.Fprintf(&b, "%s on %d × %s (%d per node), ranked by %s of %s tokens over the whole fleet:\n\n",
+		r.Model, r.GPUs, r.Accelerator, r.GPUsPerNode, by, units.Group(r.Context))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.Chosen != nil {
-		fmt.Fprintln(tw, "rank\tTP\tPP\treplicas\tweights/GPU (GiB)\tKV budget/GPU (GiB)\tseqs/replica\tseqs total\tmax context (batch 1)\t")
+		fmt.Fprintln(tw, "rank\tTP\tPP\treplicas\tweights/GPU (GiB)\tKV budget/GPU (GiB)\tseqs/replica\tseqs total\tmax context (batch 1)\ttokens/s (est.)\t$/M tokens (est.)\t")
 	}
 	rank := 0
 	var refused []planLayout
@@ -197,12 +284,24 @@ func writePlan(w io.Writer, r planResult) error {
 		if r.Chosen != nil && *r.Chosen == i {
 			mark = "chosen"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", mark, l.TP, l.PP, l.Replicas,
+		tps, cost := "unknown", "no price"
+		if l.DecodeTokensPerSTotal != nil {
+			tps = fmt.Sprintf("%.0f", *l.DecodeTokensPerSTotal)
+		} else if *l.MaxConcurrency == 0 {
+			tps, cost = "-", "-"
+		}
+		if l.CostPerMillionOutputTokens != nil {
+			cost = fmt.Sprintf("%.3f", *l.CostPerMillionOutputTokens)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", mark, l.TP, l.PP, l.Replicas,
 			fmt.Sprintf("%.2f", units.GiB(*l.WeightsBytesPerGPU)), fmt.Sprintf("%.2f", units.GiB(*l.KVBudgetBytesPerGPU)),
-			units.Group(*l.MaxConcurrency), units.Group(*l.MaxConcurrencyTotal), ctx)
+			units.Group(*l.MaxConcurrency), units.Group(*l.MaxConcurrencyTotal), ctx, tps, cost)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if r.Chosen != nil {
+		fmt.Fprintf(&b, "\ntokens/s: estimated output of the whole fleet with each replica decoding as many sequences as it holds (at most %d); bounds and the estimate's error: kvplot calc.\n", analysis.MaxServingBatch)
 	}
 	if len(refused) > 0 {
 		b.WriteString("\nLayouts an engine would refuse:\n")

@@ -448,3 +448,40 @@ func (p Plan) Perf(s Speed, c SpeedCalibration, batch, context, prompt int64) (P
 	}
 	return out, nil
 }
+
+// MaxServingBatch is the most sequences one replica decodes together in
+// kvplot's serving curves and throughput rankings: vLLM's default
+// max_num_seqs of 256.
+const MaxServingBatch = 256
+
+// ServingPoint is a replica's speed with Batch sequences decoding together.
+type ServingPoint struct {
+	Batch int64
+	Perf  Perf
+}
+
+// ServingCurve is a replica's speed as concurrency grows, at context tokens
+// per sequence: batches 1, 2, 4, ... up to the limit, which is the last
+// point. The limit is the memory (MaxConcurrency) or MaxServingBatch,
+// whichever is smaller; memoryLimited says which. No point when not even
+// one sequence fits.
+func (p Plan) ServingCurve(s Speed, c SpeedCalibration, context, prompt int64) (points []ServingPoint, limit int64, memoryLimited bool, err error) {
+	limit = p.MaxConcurrency(context)
+	memoryLimited = limit <= MaxServingBatch
+	limit = min(limit, MaxServingBatch)
+	var batches []int64
+	for b := int64(1); b < limit; b *= 2 {
+		batches = append(batches, b)
+	}
+	if limit > 0 {
+		batches = append(batches, limit)
+	}
+	for _, b := range batches {
+		pf, err := p.Perf(s, c, b, context, prompt)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		points = append(points, ServingPoint{Batch: b, Perf: pf})
+	}
+	return points, limit, memoryLimited, nil
+}

@@ -256,3 +256,32 @@ func TestPerfRefusesUnknownSpeed(t *testing.T) {
 		t.Errorf("efficiency 1.5: Perf succeeded, want an error")
 	}
 }
+
+// TestServingCurve: batches double up to the memory limit, which is the
+// last point; throughput never falls as the batch grows (weights are read
+// once for all sequences) and per-sequence speed never rises.
+func TestServingCurve(t *testing.T) {
+	p := plan(t, llama3_8b(), "bf16", 1)
+	pts, limit, mem, err := p.ServingCurve(h100Speed(), DefaultSpeedCalibration, 8192, 8192)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := p.MaxConcurrency(8192); limit != want || !mem {
+		t.Errorf("limit %d (memory %v), want the memory limit %d", limit, mem, want)
+	}
+	if pts[len(pts)-1].Batch != limit || pts[0].Batch != 1 {
+		t.Errorf("curve runs from batch %d to %d, want 1 to %d", pts[0].Batch, pts[len(pts)-1].Batch, limit)
+	}
+	for i := 1; i < len(pts); i++ {
+		a, b := pts[i-1], pts[i]
+		if b.Batch <= a.Batch || b.Perf.DecodeTokensPerS < a.Perf.DecodeTokensPerS || b.Perf.DecodeTokensPerSPerSeq > a.Perf.DecodeTokensPerSPerSeq {
+			t.Errorf("batch %d→%d: total %g→%g tokens/s, per sequence %g→%g", a.Batch, b.Batch,
+				a.Perf.DecodeTokensPerS, b.Perf.DecodeTokensPerS, a.Perf.DecodeTokensPerSPerSeq, b.Perf.DecodeTokensPerSPerSeq)
+		}
+	}
+	// A short context leaves memory for more than the batch limit.
+	_, limit, mem, _ = p.ServingCurve(h100Speed(), DefaultSpeedCalibration, 512, 512)
+	if limit != MaxServingBatch || mem {
+		t.Errorf("context 512: limit %d (memory %v), want the batch limit %d", limit, mem, MaxServingBatch)
+	}
+}
