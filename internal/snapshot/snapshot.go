@@ -102,7 +102,8 @@ type Files map[string][]byte
 // IndexPath is the file listing every image.
 const IndexPath = "images.html"
 
-// Pages lists the HTML pages of the site in dir, sorted, as slash paths.
+// Pages lists the HTML pages of the site in dir as slash paths: index.html
+// first, then the others sorted.
 func Pages(dir string) ([]string, error) {
 	var pages []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -128,7 +129,13 @@ func Pages(dir string) ([]string, error) {
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("%s holds no pages: build the site first (kvplot build --out %s)", dir, dir)
 	}
-	sort.Strings(pages)
+	// The overview first, then the rest by path.
+	sort.Slice(pages, func(i, j int) bool {
+		if (pages[i] == "index.html") != (pages[j] == "index.html") {
+			return pages[i] == "index.html"
+		}
+		return pages[i] < pages[j]
+	})
 	return pages, nil
 }
 
@@ -343,18 +350,21 @@ a{color:#0969da}
 <body>
 <h1>Chart images</h1>
 <p>{{.Count}} charts of {{len .Pages}} pages, each as SVG (vector) and PNG ({{.Scale}}× pixels, {{.Width}} CSS px wide), drawn by ECharts in headless Chromium. File names are the page's path and the chart's id, the same on every build.</p>
-{{- range .Pages}}
-<h2>{{.Title}} <small>{{.Path}}</small></h2>
 {{- with .Provenance}}
 <p class="prov">{{.}}</p>
 {{- end}}
+{{- range .Pages}}
+{{- if .Images}}
+<h2>{{.Title}} <small>{{.Path}}</small></h2>
+{{- if not $.Provenance}}{{with .Provenance}}
+<p class="prov">{{.}}</p>
+{{- end}}{{end}}
 {{- range .Images}}
 <figure>
 <img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}" loading="lazy">
 <figcaption>{{.Title}} · <a href="{{.SVG}}">{{.SVG}}</a> · <a href="{{.PNG}}">{{.PNG}}</a></figcaption>
 </figure>
-{{- else}}
-<p>No charts on this page.</p>
+{{- end}}
 {{- end}}
 {{- end}}
 </body>
@@ -363,14 +373,23 @@ a{color:#0969da}
 
 func indexPage(pages []PageImages, opt Options) ([]byte, error) {
 	n := 0
+	// One provenance line for all when the pages agree, as a site's do.
+	prov := ""
+	if len(pages) > 0 {
+		prov = pages[0].Provenance
+	}
 	for _, p := range pages {
 		n += len(p.Images)
+		if p.Provenance != prov {
+			prov = ""
+		}
 	}
 	var b bytes.Buffer
 	err := indexTemplate.Execute(&b, struct {
 		Pages        []PageImages
 		Count        int
 		Width, Scale int
-	}{pages, n, opt.Width, opt.Scale})
+		Provenance   string
+	}{pages, n, opt.Width, opt.Scale, prov})
 	return b.Bytes(), err
 }

@@ -37,7 +37,7 @@ func TestFindChromium(t *testing.T) {
 
 func TestPages(t *testing.T) {
 	dir := t.TempDir()
-	for _, p := range []string{"index.html", "models/b.html", "models/a.html", "assets/x.html", "data/t.json", "specs/s.html", ".hidden/h.html"} {
+	for _, p := range []string{"about.html", "index.html", "models/b.html", "models/a.html", "assets/x.html", "data/t.json", "specs/s.html", ".hidden/h.html"} {
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "index.html models/a.html models/b.html"; strings.Join(got, " ") != want {
+	if want := "index.html about.html models/a.html models/b.html"; strings.Join(got, " ") != want {
 		t.Errorf("Pages = %v, want %s", got, want)
 	}
 	if _, err := Pages(t.TempDir()); err == nil || !strings.Contains(err.Error(), "kvplot build") {
