@@ -12,6 +12,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/kvplot/kvplot/internal/pages"
 	"github.com/kvplot/kvplot/internal/provenance"
 	"github.com/kvplot/kvplot/internal/spec"
 	"github.com/kvplot/kvplot/internal/units"
@@ -52,7 +53,8 @@ type Outcome struct {
 	KVCapacityTokens *int64 `json:"kv_capacity_tokens"`
 	// MaxConcurrency is how many sequences of ConcurrencyContextTokens
 	// (the settings' scenario context) the whole fleet holds, all replicas
-	// together; null unless the model fits.
+	// together; null unless the model fits, and when that context is
+	// beyond the model's own limit.
 	MaxConcurrency           *int64 `json:"max_concurrency"`
 	ConcurrencyContextTokens int64  `json:"concurrency_context_tokens"`
 	Replicas                 int64  `json:"replicas"`
@@ -180,26 +182,29 @@ func Compare(base, head *spec.Catalog, build provenance.Build) (*Report, error) 
 // Flipped reports whether any verdict flips.
 func (r *Report) Flipped() bool { return len(r.Flips) > 0 }
 
-// evaluate is one tree's verdict and headline figures for model m on fleet f:
-// the same plan, verdict and figures the site's index and fleet pages show.
+// evaluate is one tree's verdict and headline figures for model m on
+// fleet f: the site's own (pages.HeadlineFigures), so that the diff shows
+// the numbers the site will.
 func evaluate(c *spec.Catalog, m spec.Model, f spec.Fleet) *Outcome {
 	ctx := c.Settings.ScenarioContext
 	o := &Outcome{ConcurrencyContextTokens: ctx}
-	p, err := c.Plan(m, f)
-	if err != nil {
-		o.Verdict, o.Reason = NoLayout, reasonOf(err)
+	fig := pages.HeadlineFigures(c, m, f, ctx)
+	if !fig.Placed {
+		o.Verdict, o.Reason = NoLayout, fig.Why
 		return o
 	}
+	p := fig.Plan
 	o.Replicas = p.Fleet.Replicas()
-	l := p.MaxContext(1)
-	if !p.Fits() || (l.Tokens == 0 && !l.Unbounded) {
-		st := p.Binding()
-		need := st.WeightsBytes + st.ActivationBytes + st.RuntimeBytes
-		o.Verdict = DoesNotFit
-		o.Reason = fmt.Sprintf("weights %s + reserves %s per GPU exceed its %s",
-			units.FormatGiB(st.WeightsBytes), units.FormatGiB(st.ActivationBytes+st.RuntimeBytes), units.FormatGiB(st.CapacityBytes))
-		if need <= st.CapacityBytes {
-			o.Reason = "no room for the cache of one token"
+	l := fig.MaxContext
+	if !fig.Fits || (l.Tokens == 0 && !l.Unbounded) {
+		o.Verdict, o.Reason = DoesNotFit, fig.Why
+		if st := p.Binding(); fig.Simple || o.Reason == "" {
+			need := st.WeightsBytes + st.ActivationBytes + st.RuntimeBytes
+			o.Reason = fmt.Sprintf("weights %s + reserves %s per GPU exceed its %s",
+				units.FormatGiB(st.WeightsBytes), units.FormatGiB(st.ActivationBytes+st.RuntimeBytes), units.FormatGiB(st.CapacityBytes))
+			if need <= st.CapacityBytes {
+				o.Reason = "no room for the cache of one token"
+			}
 		}
 		return o
 	}
@@ -217,18 +222,11 @@ func evaluate(c *spec.Catalog, m spec.Model, f spec.Fleet) *Outcome {
 		kv := l.KVCapacityTokens
 		o.KVCapacityTokens = &kv
 	}
-	n := mulSat(p.MaxConcurrency(ctx), o.Replicas)
-	o.MaxConcurrency = &n
-	return o
-}
-
-// reasonOf is an error's message without the spec position: the reader of
-// a diff wants the reason, and the position names one of two trees.
-func reasonOf(err error) string {
-	if ps, ok := err.(spec.Problems); ok && len(ps) > 0 {
-		return ps[0].Message
+	if fig.Servable {
+		n := mulSat(fig.Concurrency, o.Replicas)
+		o.MaxConcurrency = &n
 	}
-	return err.Error()
+	return o
 }
 
 func mulSat(a, b int64) int64 {
@@ -328,7 +326,7 @@ func contextMove(c Cell, order int) (Move, bool) {
 
 func concurrencyMove(c Cell, order int) (Move, bool) {
 	b, h := c.Base, c.Head
-	if *b.MaxConcurrency == *h.MaxConcurrency {
+	if b.MaxConcurrency == nil || h.MaxConcurrency == nil || *b.MaxConcurrency == *h.MaxConcurrency {
 		return Move{}, false
 	}
 	m := moveOf(c, order, *b.MaxConcurrency, *h.MaxConcurrency)

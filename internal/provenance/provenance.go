@@ -153,23 +153,25 @@ func HashSpecs(c *spec.Catalog) (Specs, error) {
 	return Specs{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Files: len(entries)}, nil
 }
 
-// Settings describes the settings in force in one line: formats, overhead
-// policy, scenario, engine and grids.
+// Settings describes the settings in force in one line: the headline
+// engine (with the simple policy's reserves when it is the one), formats,
+// scenario and grids.
 func Settings(s spec.Settings) string {
 	weights := "each model's own weight format"
 	if s.WeightDType != "" {
 		weights = "weights " + s.WeightDType + " for every model"
 	}
-	o := s.Overhead
+	engine := "headline engine " + s.Engine
+	if s.Engine == "simple" || s.Engine == "" {
+		o := s.Overhead
+		engine = fmt.Sprintf("headline engine simple (%s + %s%% of capacity reserved, %s × weights for activations)",
+			units.FormatGiB(o.FixedBytes), trimFloat(100*o.CapacityFraction), trimFloat(o.WeightsMultiple))
+	}
 	parts := []string{
+		engine,
 		"KV cache " + s.KVDType.Name,
 		weights,
-		fmt.Sprintf("overhead simple (%s + %s%% of capacity reserved, %s × weights for activations)",
-			units.FormatGiB(o.FixedBytes), trimFloat(100*o.CapacityFraction), trimFloat(o.WeightsMultiple)),
 		fmt.Sprintf("scenario %d × %s tokens", s.ScenarioBatch, units.Group(s.ScenarioContext)),
-	}
-	if s.Engine != "" {
-		parts = append(parts, "engine "+s.Engine)
 	}
 	if len(s.Contexts) > 0 && len(s.Batches) > 0 {
 		parts = append(parts, fmt.Sprintf("contexts %s–%s, batches %d–%d",

@@ -103,9 +103,13 @@ func TestBuild(t *testing.T) {
 func TestSettings(t *testing.T) {
 	s := spec.DefaultSettings()
 	got := Settings(s)
-	for _, want := range []string{"KV cache bf16", "1.00 GiB + 10% of capacity", "scenario 8 × 8,192 tokens", "contexts 1K–128K"} {
+	for _, want := range []string{"headline engine " + s.Engine, "KV cache bf16", "scenario 8 × 8,192 tokens", "contexts 1K–128K"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Settings() = %q, lacks %q", got, want)
 		}
+	}
+	s.Engine = "simple"
+	if got := Settings(s); !strings.Contains(got, "headline engine simple (1.00 GiB + 10% of capacity reserved, 0 × weights") {
+		t.Errorf("Settings(engine simple) = %q, lacks the simple policy's reserves", got)
 	}
 }
