@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
@@ -84,6 +85,12 @@ func (r *dataRow) addContext(l analysis.ContextLimit, where, whyNot string) {
 // addConcurrency appends the sequences of ctx tokens one replica holds:
 // null beyond the model's limit.
 func (r *dataRow) addConcurrency(h headline, ctx int64, where string) {
+	r.addConcurrencyTimes(h, ctx, 1, where)
+}
+
+// addConcurrencyTimes appends replicas × the sequences of ctx tokens one
+// replica holds (the whole fleet's count when replicas is the fleet's).
+func (r *dataRow) addConcurrencyTimes(h headline, ctx, replicas int64, where string) {
 	if m := h.plan.Model; m != nil && !m.ContextServable(ctx) {
 		r.null("beyond model limit", fmt.Sprintf("%s%s tokens is beyond the model's limit of %s", where, units.Group(ctx), units.Group(m.MaxContext)))
 		return
@@ -93,6 +100,9 @@ func (r *dataRow) addConcurrency(h headline, ctx int64, where string) {
 		return
 	}
 	n := h.concurrency(ctx)
+	if replicas > 1 {
+		n = min(n, math.MaxInt64/replicas) * replicas
+	}
 	r.add(units.Group(n), n)
 }
 

@@ -24,13 +24,13 @@ func (b *builder) fleetPage(fi int) Page {
 	links = append(links, Link{Text: "Spec file fleets.yaml", Href: "specs/fleets.yaml"}, Link{Text: "Spec file accelerators.yaml", Href: "specs/accelerators.yaml"})
 	pg.Blocks = append(pg.Blocks, links)
 
-	hm := charts.HeatMap{ID: "concurrencyHeat", Title: "Max concurrent sequences per replica", Subtitle: "grey: does not fit, or beyond the model's context limit",
+	hm := charts.HeatMap{ID: "concurrencyHeat", Title: "Max concurrent sequences on the whole fleet", Subtitle: "grey: does not fit, or beyond the model's context limit",
 		XName: "context", YName: "model", Unit: "sequences", X: tokenLabels(set.Contexts)}
 	header := []string{"Model", "Layout", "Model max ctx", "Weights/GPU (GiB)", "KV budget/GPU (GiB)", "Max ctx (batch 1)", fmt.Sprintf("Max ctx (batch %d)", set.ScenarioBatch)}
 	keys := []string{"model", "layout", "model_max_context_tokens", "weights_bytes_per_gpu", "kv_budget_bytes_per_gpu", "max_context_tokens_batch_1", fmt.Sprintf("max_context_tokens_batch_%d", set.ScenarioBatch)}
 	for _, ctx := range set.Contexts {
 		header = append(header, "Seqs@"+units.FormatTokens(ctx))
-		keys = append(keys, "max_concurrency_per_replica_context_"+tokenKey(ctx))
+		keys = append(keys, "max_concurrency_total_context_"+tokenKey(ctx))
 	}
 	keys = append(keys, "layout_tp", "layout_pp", "layout_replicas", "note")
 	var tbl dataTable
@@ -76,10 +76,10 @@ func (b *builder) fleetPage(fi int) Page {
 		r.addContext(h.maxContext(set.ScenarioBatch), "", h.whyNot())
 		vals := make([]float64, len(set.Contexts))
 		for j, ctx := range set.Contexts {
-			r.addConcurrency(h, ctx, "")
+			r.addConcurrencyTimes(h, ctx, pl.Fleet.Replicas(), "")
 			vals[j] = math.NaN()
 			if n := h.concurrency(ctx); n > 0 && s.m.Arch.ContextServable(ctx) {
-				vals[j] = float64(n)
+				vals[j] = float64(n) * float64(pl.Fleet.Replicas())
 			}
 		}
 		r.extra(pl.Fleet.TP)
@@ -101,7 +101,7 @@ func (b *builder) fleetPage(fi int) Page {
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Concurrency", ID: "concurrency",
 		Paragraphs: []string{"Each model uses the layout (Layout column) that holds the most sequences of the scenario context on this fleet. Max context is capped by the model's own limit (marked \"model limit\" where memory would hold more); contexts beyond a model's limit are not counted."}},
 		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
-		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (per GPU; sequences per replica)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi]})
+		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (weights and budget per GPU; sequences over all replicas of its layout)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi]})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits"},
 			Table{ID: "misfit-table", Caption: "Weights and reserves alone exceed an accelerator", Header: []string{"Model", "Why"}, Rows: misfits})

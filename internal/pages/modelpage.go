@@ -152,7 +152,7 @@ func (b *builder) memorySection(s *study) []Block {
 			}
 			var r dataRow
 			r.add(f.Title, f.Name)
-			r.null("no layout: "+p.err.Error(), "no layout: "+p.err.Error())
+			r.null("n/a: no layout: "+p.err.Error(), "no layout: "+p.err.Error())
 			for range 7 {
 				r.add("", nil)
 			}
@@ -172,11 +172,11 @@ func (b *builder) memorySection(s *study) []Block {
 		var r dataRow
 		r.add(f.Title, f.Name)
 		r.add(verdict, mem.FreeBytes >= 0)
-		lt := layoutText(p.p.Fleet)
-		r.add(lt, lt)
 		for _, v := range []int64{mem.CapacityBytes, mem.WeightsBytes, mem.KVBytes, mem.ActivationBytes + mem.RuntimeBytes, p.p.KVBudgetBytesPerGPU(), mem.FreeBytes} {
 			r.add(gibText(v), v)
 		}
+		lt := layoutText(p.p.Fleet)
+		r.add(lt, lt)
 		fit.append(&r)
 	}
 	for _, k := range order {
@@ -184,8 +184,8 @@ func (b *builder) memorySection(s *study) []Block {
 	}
 	blocks = append(blocks, Text{Heading: "Memory per GPU on each fleet", ID: "memory"}, Figure{Chart: bar},
 		Table{ID: "fit", Caption: fmt.Sprintf("Scenario %d × %s tokens, per GPU (GiB)", set.ScenarioBatch, units.Group(set.ScenarioContext)),
-			Header: []string{"Fleet", "Verdict", "Layout", "Capacity", "Weights", "KV cache", "Reserves", "KV budget", "Free"}, Rows: fit.rows, Raw: fit.raw,
-			Keys: []string{"fleet", "fits", "layout", "capacity_bytes_per_gpu", "weights_bytes_per_gpu", "kv_bytes_per_gpu", "reserves_bytes_per_gpu", "kv_budget_bytes_per_gpu", "free_bytes_per_gpu", "note"}, DataName: "model-" + s.slug + "-fit"})
+			Header: []string{"Fleet", "Verdict", "Capacity", "Weights", "KV cache", "Reserves", "KV budget", "Free", "Layout"}, Rows: fit.rows, Raw: fit.raw,
+			Keys: []string{"fleet", "fits", "capacity_bytes_per_gpu", "weights_bytes_per_gpu", "kv_bytes_per_gpu", "reserves_bytes_per_gpu", "kv_budget_bytes_per_gpu", "free_bytes_per_gpu", "layout", "note"}, DataName: "model-" + s.slug + "-fit"})
 
 	return blocks
 }
