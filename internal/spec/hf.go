@@ -315,6 +315,17 @@ func interpretText(f *file, o *obj, famp *family, native bool) (analysis.Model, 
 	if fn, ok := o.boolean("final_norm"); ok {
 		m.FinalNorm = fn
 	}
+	if mt == "opt" {
+		// OPT-350m: post-norm layers and no final norm; embeddings in a
+		// narrower width with project_in/project_out, which kvplot does not size.
+		if pre, ok := o.boolean("do_layer_norm_before"); ok && !pre {
+			m.FinalNorm = false
+		}
+		if w, ok := o.integer(1, maxCount, "word_embed_proj_dim"); ok && w != m.Hidden {
+			f.errorf(o.vals["word_embed_proj_dim"], o.prefix+"word_embed_proj_dim", "kvplot cannot size OPT's project_in/project_out (word_embed_proj_dim %d differs from hidden_size %d)", w, m.Hidden)
+			return m, false
+		}
+	}
 
 	kinds := layerKinds(f, o, fam, mt, int(nl))
 	if kinds == nil {
