@@ -46,24 +46,15 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 		if l.Kind != FullAttention {
 			c.Window = l.Window
 		}
+		if l.ParallelMamba {
+			c.State = l.Mamba.stateBytes(kv, tp)
+		}
 		return c
 	case MLAAttention:
 		// One latent per token, replicated on every rank.
 		return cacheCost{PerToken: headBytes(kv, addSat(l.MLA.KVLoraRank, l.MLA.QKRopeHeadDim))}
 	case MambaMixer:
-		s := stateDType(kv)
-		mb := l.Mamba
-		convDim := mb.DInner
-		if mb.Version == 2 {
-			convDim = addSat(convDim, mulSatN(2, mb.NGroups, mb.DState))
-		}
-		conv := s.Bytes(mulSat(convDim, mb.DConv-1))
-		ssmFormat := s
-		if mb.SSMStateBits > 0 {
-			ssmFormat = DType{Name: "ssm", Bits: mb.SSMStateBits}
-		}
-		ssm := ssmFormat.Bytes(mulSat(mb.DInner, mb.DState))
-		return cacheCost{State: ceilDiv(addSat(conv, ssm), tp)}
+		return cacheCost{State: l.Mamba.stateBytes(kv, tp)}
 	case LinearAttention:
 		s := stateDType(kv)
 		la := l.Linear
@@ -72,6 +63,23 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 		return cacheCost{State: ceilDiv(addSat(conv, rec), tp)}
 	}
 	return cacheCost{}
+}
+
+// stateBytes is a Mamba mixer's fixed state per sequence on one of tp
+// ranks: the convolution window and the SSM state.
+func (mb Mamba) stateBytes(kv DType, tp int64) int64 {
+	s := stateDType(kv)
+	convDim := mb.DInner
+	if mb.Version == 2 {
+		convDim = addSat(convDim, mulSatN(2, mb.NGroups, mb.DState))
+	}
+	conv := s.Bytes(mulSat(convDim, mb.DConv-1))
+	ssmFormat := s
+	if mb.SSMStateBits > 0 {
+		ssmFormat = DType{Name: "ssm", Bits: mb.SSMStateBits}
+	}
+	ssm := ssmFormat.Bytes(mulSat(mb.DInner, mb.DState))
+	return ceilDiv(addSat(conv, ssm), tp)
 }
 
 // KVBytesPerToken is the cache one token adds across all layers at short

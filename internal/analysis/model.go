@@ -94,7 +94,11 @@ type Layer struct {
 	MLA    MLA       // MLAAttention layers
 	Mamba  Mamba     // MambaMixer layers
 	Linear Linear    // LinearAttention layers
-	FFN    FFN
+	// ParallelMamba runs Mamba beside the layer's attention on the same
+	// input (Falcon-H1): the layer caches K and V per token and a fixed
+	// Mamba state per sequence.
+	ParallelMamba bool
+	FFN           FFN
 }
 
 // Attention is a multi-head, grouped-query or multi-query attention block.
@@ -144,6 +148,9 @@ type Mamba struct {
 	// asks for one (Nemotron-H's mamba_ssm_cache_dtype float32); 0 keeps it
 	// in the state format of the conv state.
 	SSMStateBits int64
+	// NoGatedNorm drops Mamba-2's gated RMSNorm before out_proj
+	// (Falcon-H1 with mamba_rms_norm false).
+	NoGatedNorm bool
 }
 
 // Linear is a gated delta-net linear-attention mixer (Qwen3-Next).

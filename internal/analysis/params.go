@@ -273,6 +273,9 @@ func (m *Model) tallyLayer(t *tally, l *Layer) {
 		if a.Sinks {
 			t.add(AttentionWeights, a.Heads, sharded)
 		}
+		if l.ParallelMamba {
+			l.Mamba.tally(t, h)
+		}
 	case MLAAttention:
 		a := l.MLA
 		qk := addSat(a.QKNopeHeadDim, a.QKRopeHeadDim)
@@ -330,8 +333,10 @@ func (m Mamba) tally(t *tally, h int64) {
 			t.add(c, convDim, sharded)
 		}
 		t.add(c, mulSat(3, m.NHeads), sharded) // dt_bias, A_log, D
-		t.add(c, m.DInner, sharded)            // gated RMSNorm
-		t.mat(c, h, m.DInner, sharded)         // out_proj
+		if !m.NoGatedNorm {
+			t.add(c, m.DInner, sharded) // gated RMSNorm
+		}
+		t.mat(c, h, m.DInner, sharded) // out_proj
 		if m.ProjBias {
 			t.add(c, h, sharded)
 		}

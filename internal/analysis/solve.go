@@ -104,6 +104,9 @@ func (m *Model) TPProblem(tp int64) string {
 			if kv > 0 && kv%tp != 0 && tp%kv != 0 {
 				return fmt.Sprintf("tp %d neither divides nor is a multiple of the %d KV heads", tp, kv)
 			}
+			if l.ParallelMamba && l.Mamba.NHeads > 0 && l.Mamba.NHeads%tp != 0 {
+				return fmt.Sprintf("tp %d does not divide the %d Mamba heads", tp, l.Mamba.NHeads)
+			}
 		case MLAAttention:
 			if !divides(l.MLA.Heads) {
 				return fmt.Sprintf("tp %d does not divide the %d attention heads", tp, l.MLA.Heads)

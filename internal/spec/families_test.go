@@ -157,3 +157,50 @@ func TestEveryFamilyHasAConfig(t *testing.T) {
 		t.Errorf("kvplot reads %d families, want at least 35", n)
 	}
 }
+
+// familyCaches pins the cache of families whose layers are not plain
+// attention, from the architecture as published (the config's geometry and
+// the modeling code's state shapes), worked out by hand in each comment.
+var familyCaches = []struct {
+	slug       string
+	kvPerToken int64 // bf16, all layers, short context
+	state      int64 // bf16 state formats unless the model fixes one
+}{
+	// Falcon-H1-7B: 44 layers, each with attention (2 KV heads × 128, K and V
+	// in bf16: 1,024 bytes a token) and a Mamba-2 mixer beside it: conv state
+	// (d_ssm 3072 + 2 × 1 group × d_state 256) × (kernel 4 − 1) and SSM state
+	// 24 heads × 128 × 256, bf16: 21,504 + 1,572,864 bytes a layer.
+	{"tiiuae--falcon-h1-7b-instruct", 44 * 1024, 44 * (21_504 + 1_572_864)},
+}
+
+func TestFamilyCaches(t *testing.T) {
+	bf16, _ := analysis.LookupKVDType("bf16")
+	for _, c := range familyCaches {
+		t.Run(c.slug, func(t *testing.T) {
+			m, err := LoadModelAs(filepath.Join(familyDir, c.slug+".config.json"), ReadOptions{WeightsGiven: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Arch.KVBytesPerToken(bf16); got != c.kvPerToken {
+				t.Errorf("KVBytesPerToken(%s) = %d, want %d", c.slug, got, c.kvPerToken)
+			}
+			if got := m.Arch.StateBytesPerSequence(bf16); got != c.state {
+				t.Errorf("StateBytesPerSequence(%s) = %d, want %d", c.slug, got, c.state)
+			}
+			const context = 10_000
+			if got, want := m.Arch.KVBytes(bf16, context, 1), c.kvPerToken*context+c.state; got != want && !windowed(&m.Arch) {
+				t.Errorf("KVBytes(%s, %d) = %d, want %d", c.slug, context, got, want)
+			}
+		})
+	}
+}
+
+// windowed reports whether some layer of m stops caching at a window.
+func windowed(m *analysis.Model) bool {
+	for _, l := range m.Layers {
+		if l.Window > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -60,6 +60,9 @@ type family struct {
 	routerParam  bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
 	outputGate   bool // gated full attention (Qwen3-Next)
 	mamba        bool // every layer a Mamba mixer, no MLP
+	// parallelMamba: every layer runs attention and a Mamba-2 mixer side by
+	// side on the same input, then an MLP (Falcon-H1).
+	parallelMamba bool
 	defaultFFN4x bool // intermediate defaults to 4 × hidden
 	// newDecoder is Falcon's two-norm layout with grouped KV heads.
 	newDecoder bool
@@ -150,6 +153,11 @@ var families = []family{
 	{name: "falcon_mamba", architectures: []string{"FalconMambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mamba", architectures: []string{"MambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mistral3_text", normsPerLayer: 2},
+	// Falcon-H1: attention and a Mamba-2 mixer in parallel in every layer,
+	// then a gated MLP; input and pre-feed-forward RMSNorms; untied.
+	{name: "falcon_h1", architectures: []string{"FalconH1ForCausalLM"}, normsPerLayer: 2, parallelMamba: true,
+		// FalconH1Config defaults that agree across transformers versions
+		defaults: map[string]int64{"mamba_n_groups": 1, "mamba_d_conv": 4, "mamba_expand": 2}},
 	{name: "nemotron_h", architectures: []string{"NemotronHForCausalLM"}, normsPerLayer: 1, plainMLP: true, mtp: "num_nextn_predict_layers"},
 }
 

@@ -31,6 +31,7 @@ var hfFields = []string{
 	"mamba_d_state", "mamba_d_conv", "mamba_expand", "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias",
 	"state_size", "conv_kernel", "expand", "time_step_rank", "use_conv_bias", "use_bias",
 	"full_attention_interval", "mamba_ssm_cache_dtype", "linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
+	"mamba_n_heads", "mamba_n_groups", "mamba_d_head", "mamba_d_ssm", "mamba_rms_norm", "projectors_bias", "attn_layer_indices",
 	"hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "moe_shared_expert_intermediate_size",
 	"image_size", "patch_size", "num_channels",
 	// kvplot's own extras, for architectures a config cannot express
@@ -364,6 +365,7 @@ func interpretText(f *file, o *obj, famp *family, native bool) (analysis.Model, 
 			l.Kind = analysis.MLAAttention
 		}
 		l.Attn, l.MLA, l.Mamba, l.Linear = attn, mla, mamba, linear
+		l.ParallelMamba = fam.parallelMamba
 		l.FFN = ffn(i)
 	}
 	if !checkMixers(f, o, kinds, mamba, linear) {
@@ -871,6 +873,8 @@ func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mam
 		case "bfloat16", "float16":
 			m.SSMStateBits = 16
 		}
+	case fam.parallelMamba:
+		m = falconH1Mamba(f, o, hidden)
 	case mt == "jamba":
 		m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
 		m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")
@@ -894,6 +898,55 @@ func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mam
 		}
 		m.ConvBias, _ = o.boolean("use_conv_bias")
 		m.ProjBias, _ = o.boolean("use_bias")
+	}
+	return m
+}
+
+// falconH1Mamba reads Falcon-H1's Mamba-2 mixer. Its width is mamba_d_ssm,
+// or mamba_expand × hidden_size when that is null; mamba_d_head × mamba_n_heads
+// must equal it. The fields whose class defaults changed between
+// transformers versions (mamba_n_heads, mamba_d_state, mamba_rms_norm) are
+// required rather than assumed.
+func falconH1Mamba(f *file, o *obj, hidden int64) analysis.Mamba {
+	m := analysis.Mamba{Version: 2}
+	for _, name := range []string{"mamba_n_heads", "mamba_d_state", "mamba_rms_norm"} {
+		if !o.has(name) {
+			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to size Falcon-H1's Mamba-2 mixer (its default differs between transformers versions)", name)
+		}
+	}
+	m.NHeads, _ = o.integer(1, 1<<20, "mamba_n_heads")
+	m.DState, _ = o.integer(1, 1<<20, "mamba_d_state")
+	m.NGroups, _ = o.integer(1, 1<<20, "mamba_n_groups")
+	m.DConv, _ = o.integer(1, 1<<10, "mamba_d_conv")
+	if d, ok := o.integer(1, maxCount, "mamba_d_ssm"); ok {
+		m.DInner = d
+	} else {
+		expand, _ := o.integer(1, 64, "mamba_expand")
+		m.DInner = expand * hidden
+	}
+	if v, ok := o.vals["mamba_d_head"]; ok && v.Tag != "!!str" && m.NHeads > 0 {
+		if hd, ok := o.integer(1, 1<<20, "mamba_d_head"); ok && hd*m.NHeads != m.DInner {
+			f.errorf(v, o.prefix+"mamba_d_head", "%d heads × %d is not the mixer width %d (mamba_d_ssm, or mamba_expand × hidden_size)", m.NHeads, hd, m.DInner)
+		}
+	}
+	if m.NHeads > 0 && m.NGroups > 0 && m.NHeads%m.NGroups != 0 {
+		f.errorf(o.vals["mamba_n_groups"], o.prefix+"mamba_n_groups", "must divide mamba_n_heads (%d), got %d", m.NHeads, m.NGroups)
+	}
+	norm, _ := o.boolean("mamba_rms_norm")
+	m.NoGatedNorm = !norm
+	m.ConvBias = true // FalconH1Config.mamba_conv_bias
+	if b, ok := o.boolean("mamba_conv_bias"); ok {
+		m.ConvBias = b
+	}
+	// in_proj's bias follows mamba_proj_bias and out_proj's projectors_bias;
+	// no published checkpoint has either, so kvplot does not guess their shape.
+	for _, name := range []string{"mamba_proj_bias", "projectors_bias"} {
+		if b, _ := o.boolean(name); b {
+			f.errorf(o.vals[name], o.prefix+name, "kvplot does not size Falcon-H1 mixers with projection biases (no published checkpoint has them), got true")
+		}
+	}
+	if v, ok := o.vals["attn_layer_indices"]; ok && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+		f.errorf(v, o.prefix+"attn_layer_indices", "kvplot sizes Falcon-H1 with attention in every layer (attn_layer_indices null), got a list")
 	}
 	return m
 }
