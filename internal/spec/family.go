@@ -51,19 +51,19 @@ type family struct {
 	scoreBias bool
 	// sharedMLP: a dense MLP of shared_intermediate_size in every layer,
 	// beside the experts when there are any (Granite 4.0).
-	sharedMLP    bool
-	lmHeadBias   bool // the output projection has a bias (Phi-2)
-	learnedPos   bool
-	sinks        bool
-	routerBias   bool
-	sharedGate   bool
-	routerParam  bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
-	outputGate   bool // gated full attention (Qwen3-Next)
-	mamba        bool // every layer a Mamba mixer, no MLP
+	sharedMLP   bool
+	lmHeadBias  bool // the output projection has a bias (Phi-2)
+	learnedPos  bool
+	sinks       bool
+	routerBias  bool
+	sharedGate  bool
+	routerParam bool // the MoE gate is a bare parameter, not a Linear (DeepSeek): bitsandbytes leaves it alone
+	outputGate  bool // gated full attention (Qwen3-Next)
+	mamba       bool // every layer a Mamba mixer, no MLP
 	// parallelMamba: every layer runs attention and a Mamba-2 mixer side by
 	// side on the same input, then an MLP (Falcon-H1).
 	parallelMamba bool
-	defaultFFN4x bool // intermediate defaults to 4 × hidden
+	defaultFFN4x  bool // intermediate defaults to 4 × hidden
 	// newDecoder is Falcon's two-norm layout with grouped KV heads.
 	newDecoder bool
 	// defaults are the config class's values for whole-number fields a
