@@ -287,6 +287,40 @@ func checkSize(f *file, at *yaml.Node, field string, a *analysis.Model) {
 		f.errorf(at, field, "describes %s parameters, more than kvplot's limit of 2^50 (%s): check vocab_size, hidden_size, intermediate_size and the layer and expert counts",
 			units.Group(total), units.Group(MaxParams))
 	}
+	if msg := unsized(a); msg != "" {
+		f.errorf(at, field, "kvplot read this config but %s; it refuses rather than print a partial count", msg)
+	}
+}
+
+// unsized names a part of a read architecture that came out empty: a
+// layer whose mixer or feed-forward block counts no parameters, or a model
+// of no parameters at all. Each is a gap in kvplot's rules, never an answer.
+func unsized(a *analysis.Model) string {
+	for i := range a.Layers {
+		l := &a.Layers[i]
+		p := a.StageParams(1, i, i+1, false, false)
+		switch l.Kind {
+		case analysis.FullAttention, analysis.SlidingAttention, analysis.ChunkedAttention, analysis.MLAAttention:
+			if p[analysis.AttentionWeights] == 0 {
+				return fmt.Sprintf("layer %d (%s attention) counts no attention parameters", i, l.Kind)
+			}
+		case analysis.MambaMixer, analysis.LinearAttention:
+			if p[analysis.StateMixerWeights] == 0 {
+				return fmt.Sprintf("layer %d (%s mixer) counts no mixer parameters", i, l.Kind)
+			}
+		case analysis.NoMixer:
+			if p.Sum() == 0 {
+				return fmt.Sprintf("layer %d has neither a mixer nor a feed-forward block", i)
+			}
+		}
+		if l.FFN.Experts > 0 && p[analysis.ExpertWeights] == 0 {
+			return fmt.Sprintf("layer %d has %d experts of no parameters", i, l.FFN.Experts)
+		}
+	}
+	if a.Vision != nil && a.Params().Vision == 0 {
+		return "its vision tower counts no parameters"
+	}
+	return ""
 }
 
 func mustDType(name string) analysis.DType {
