@@ -52,6 +52,7 @@ type calcFlags struct {
 	batch, context            int64
 	promptTokens              int64
 	json                      bool
+	checkpoint                string // --checkpoint DIR (checkpoint.go)
 
 	// Engine profile (--engine and its settings).
 	engine              string
@@ -62,7 +63,7 @@ type calcFlags struct {
 	kvCacheMemory       string
 }
 
-const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N] [--gpus-per-node N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--prompt-tokens N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--json]"
+const calcSynopsis = "calc --model NAME|PATH [--family TYPE] [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N] [--gpus-per-node N]] [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--prompt-tokens N] [--engine vllm[@VERSION]|sglang[@VERSION]|simple [--gpu-memory-utilization F] [--max-num-batched-tokens N] [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]] [--checkpoint DIR] [--json]"
 
 func runCalc(args []string, stdout, stderr io.Writer) error {
 	var f calcFlags
@@ -83,6 +84,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.context, "context", 8192, "tokens per sequence")
 	fs.Int64Var(&f.promptTokens, "prompt-tokens", 0, "prompt length for the time to first token (default --context)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "a checkpoint directory: compare its safetensors headers with the config (its config.json is the model when --model is absent)")
 	fs.StringVar(&f.engine, "engine", "simple", "serving engine to emulate: "+strings.Join(engine.ProfileNames(), ", ")+" (vllm and sglang are their newest modelled versions; simple is kvplot's explicit reserves)")
 	fs.Float64Var(&f.gpuMemUtilization, "gpu-memory-utilization", 0, "vllm: share of GPU memory the engine may use (default 0.9); sglang: mem_fraction_static (default: its heuristic)")
 	fs.Int64Var(&f.maxNumBatchedTokens, "max-num-batched-tokens", 0, "vllm: tokens of the profiling forward pass (default 2048 on A100 and GPUs under 70 GiB, else 8192); sglang: chunked prefill size")
@@ -95,6 +97,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	if err := checkEngineFlags(f, fs.Changed); err != nil {
 		return err
 	}
+	checkpointModel(&f)
 	if f.model == "" {
 		return usagef("calc: --model is required")
 	}
@@ -180,6 +183,8 @@ type calcResult struct {
 	// whenever an accelerator is given.
 	Perf            **calcPerf `json:"perf,omitempty"`
 	PerfUnavailable string     `json:"perf_unavailable,omitempty"`
+	// Checkpoint is set with --checkpoint or a spec's checkpoint:.
+	Checkpoint *calcCheckpoint `json:"checkpoint,omitempty"`
 }
 
 // calcPerf is the speed of one replica: bounds (physics) and calibrated
@@ -324,6 +329,11 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 	res.WeightDType = sc.Weights.Default.Name
 	res.WeightsFormat = weightsFormat(m, sc.Weights, f.weightDType)
 	res.WeightsBytes = sc.Weights.Bytes(p.ByClass)
+	ck, err := checkpointFor(f.checkpoint, m, sc.Weights)
+	if err != nil {
+		return res, err
+	}
+	res.Checkpoint = ck
 	res.KVDType = sc.KV.Name
 	res.KVBytesPerToken = arch.KVBytesPerToken(sc.KV)
 	res.StateBytesPerSequence = arch.StateBytesPerSequence(sc.KV)
@@ -628,6 +638,7 @@ func writeCalc(w io.Writer, r calcResult) error {
 	} else {
 		b.WriteString("  model limit      unknown (the config states none)\n")
 	}
+	writeCheckpoint(&b, r.Checkpoint)
 	if r.Fleet == nil {
 		fmt.Fprintf(&b, "No accelerator given: add --fleet, --gpu or --gpu-memory to see whether it fits.\n")
 		_, err := io.WriteString(w, b.String())
@@ -706,11 +717,23 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) error {
-	const synopsis = "validate [--specs DIR]"
+	const synopsis = "validate [--specs DIR] [--checkpoint DIR [--model PATH] [--family TYPE] [--weight-dtype D]]"
 	fs := newFlags("validate")
 	dir := fs.String("specs", "specs", "spec directory")
+	var ckf calcFlags
+	fs.StringVar(&ckf.checkpoint, "checkpoint", "", "check a checkpoint directory's safetensors headers against its config instead of the specs")
+	fs.StringVar(&ckf.model, "model", "", "with --checkpoint: the model (default: the checkpoint's config.json)")
+	fs.StringVar(&ckf.family, "family", "", "with --checkpoint: read the config as this model_type's family")
+	fs.StringVar(&ckf.weightDType, "weight-dtype", "", "with --checkpoint: compare against this weight format instead of the config's")
 	if err := parse(fs, synopsis, args, stdout); err != nil {
 		return err
+	}
+	if ckf.checkpoint != "" {
+		ckf.specs = *dir
+		return validateCheckpoint(stdout, ckf)
+	}
+	if ckf.model != "" || ckf.family != "" || ckf.weightDType != "" {
+		return usagef("validate: --model, --family and --weight-dtype go with --checkpoint")
 	}
 	c, err := spec.LoadCatalog(*dir)
 	if err != nil {
@@ -725,7 +748,7 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  %s\n", n)
 		}
 	}
-	return nil
+	return validateSpecCheckpoints(stdout, c)
 }
 
 // weightsFormat describes the weight formats in use and where they came from.

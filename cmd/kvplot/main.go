@@ -7,10 +7,10 @@
 //	kvplot calc --model NAME|PATH [--specs DIR] [--fleet NAME | --gpu ID [--gpus N] [--tp N] [--pp N]]
 //	            [--gpu-memory SIZE] [--weight-dtype D] [--kv-dtype D] [--batch N] [--context N] [--json]
 //	            [--engine simple|vllm|sglang] [--gpu-memory-utilization F] [--max-num-batched-tokens N]
-//	            [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE]
+//	            [--block-size N] [--max-model-len N] [--kv-cache-memory SIZE] [--checkpoint DIR]
 //	kvplot plan --model NAME|PATH (--fleet NAME | --gpu ID --gpus N) [--context N] [--json]
 //	kvplot report [--specs DIR]
-//	kvplot validate [--specs DIR]
+//	kvplot validate [--specs DIR] | validate --checkpoint DIR [--model PATH]
 //	kvplot build [--specs DIR] [--out DIR] [--standalone]
 //	kvplot diff BASE_SPECS HEAD_SPECS [--out DIR] [--fail-on flip] [--page-url URL]
 //	kvplot snapshot [--site DIR] [--out DIR] [--page PATH]... [--width PX] [--scale N]
@@ -76,6 +76,7 @@ Usage:
   kvplot plan --model M --gpu G --gpus N  rank the TP/PP/replica layouts of N accelerators for a model
   kvplot report [--specs DIR]             the plain-text memory report (the seed prototype's tables)
   kvplot validate [--specs DIR]           check every spec file and print each problem as file:line:col
+  kvplot validate --checkpoint DIR        check a checkpoint's safetensors headers against its config.json
   kvplot build [--specs DIR] [--out DIR]  build the static chart site
   kvplot diff BASE_SPECS HEAD_SPECS       what a change to the specs does (diff.html, diff.md, diff.json)
   kvplot snapshot [--site DIR] [--out DIR] every chart of a built site as SVG and PNG (needs Chromium)

@@ -90,7 +90,7 @@ func (ps Problems) Error() string {
 	var b strings.Builder
 	for i, p := range ps {
 		if i == MaxShown {
-			fmt.Fprintf(&b, "\n... and %d more problems", len(ps)-MaxShown)
+			fmt.Fprintf(&b, "\ntoo many problems: %d more not shown", len(ps)-MaxShown)
 			break
 		}
 		if i > 0 {

@@ -37,11 +37,15 @@ type Model struct {
 	// ("quantization_config awq: ..."), "" for a plain dtype.
 	WeightsFrom string
 	Arch        analysis.Model
-	namePos     position
+	// Checkpoint is the checkpoint directory a native spec names
+	// (checkpoint:), resolved against the spec file's directory; "" for none.
+	Checkpoint    string
+	namePos       position
+	checkpointPos position
 }
 
 // modelFields are the top-level fields of a native model spec.
-var modelFields = []string{"name", "description", "source", "config", "family", "architecture", "params_published", "params_source", "weights"}
+var modelFields = []string{"name", "description", "source", "config", "family", "architecture", "params_published", "params_source", "weights", "checkpoint"}
 
 var weightFields = []string{"dtype", "group_size", "scale_bits", "keep_16bit", "overrides"}
 
@@ -108,7 +112,13 @@ func loadModelIn(t tree, p string, opt ReadOptions) (Model, error) {
 	if err != nil {
 		return Model{}, Problems{{Path: p, Message: readError(err)}}
 	}
-	return ParseModelAs(p, data, t.read, opt)
+	m, err := ParseModelAs(p, data, t.read, opt)
+	if err == nil && m.Checkpoint != "" {
+		if err := t.check(m.Checkpoint); err != nil {
+			return m, Problems{at(p, m.checkpointPos, "checkpoint", "%s", readError(err))}
+		}
+	}
+	return m, err
 }
 
 func readError(err error) string {
@@ -191,6 +201,14 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 		f.errorf(o.pos("name"), "name", "must not be empty")
 	}
 	m.Description, _ = o.str("description")
+	if c, ok := o.str("checkpoint"); ok {
+		m.checkpointPos = posOf(o.vals["checkpoint"])
+		if strings.TrimSpace(c) == "" || filepath.IsAbs(c) {
+			f.errorf(o.vals["checkpoint"], "checkpoint", "must be a directory relative to this file, inside the spec tree, got %s", quoteShort(c))
+		} else {
+			m.Checkpoint = filepath.FromSlash(path.Join(path.Dir(filepath.ToSlash(f.path)), filepath.ToSlash(c)))
+		}
+	}
 	if src, ok := o.str("source"); ok {
 		if checkURL(f, o.vals["source"], "source", src) {
 			m.Source = src
