@@ -104,21 +104,6 @@ func qwen3Tensors(vocab, h, layers, heads, kvHeads, headDim, inter int64) []stTe
 	return append(ts, stTensor{"model.norm.weight", "BF16", []int64{h}}, stTensor{"lm_head.weight", "BF16", []int64{vocab, h}})
 }
 
-func calcJSON(t *testing.T, args ...string) map[string]any {
-	t.Helper()
-	out, errs, code := runKVPlot(append([]string{"calc", "--json"}, args...)...)
-	if code != 0 {
-		t.Fatalf("calc %v: exit %d: %s", args, code, errs)
-	}
-	var doc map[string]any
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("not JSON: %v", err)
-	}
-	return doc
-}
-
 // ckClasses is the checkpoint object's classes by name.
 func ckClasses(t *testing.T, doc map[string]any) (map[string]any, map[string]map[string]any) {
 	t.Helper()
