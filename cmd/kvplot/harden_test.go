@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvplot/kvplot/internal/site"
 )
 
 // calcJSON runs calc --json on the default specs and decodes the object.
@@ -35,5 +40,119 @@ func TestWeightDTypeKeepsRouterInBF16(t *testing.T) {
 	doc := calcJSON(t, "--model", "mixtral-8x7b-v0.1", "--weight-dtype", "int4")
 	if got := jsonInt(t, doc, "weights_bytes"); got != want {
 		t.Errorf("weights_bytes(mixtral, int4) = %d, want %d (router, embeddings, head and norms in bf16)", got, want)
+	}
+}
+
+// copySpecs copies a spec directory into a temporary one.
+func copySpecs(t *testing.T, from string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "specs")
+	if err := os.CopyFS(dir, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Names from configs and specs reach the terminal as text: an escape
+// sequence is shown escaped and cannot forge a line.
+func TestTerminalOutputEscapesControls(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `{"_name_or_path": "x\u001b[2J\r\nfits yes\u009b\u202e", "model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257, "n_positions": 1024}`
+	p := filepath.Join(dir, "c.json")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"calc", "--model", p}, {"calc", "--model", p, "--json"}} {
+		out, errs, code := runKVPlot(args...)
+		if code != 0 {
+			t.Fatalf("kvplot %v: exit %d: %s", args, code, errs)
+		}
+		for _, bad := range []string{"\x1b", "\r", "\u009b", "\u202e", "\nfits yes"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("kvplot %v printed %q raw:\n%s", args, bad, out)
+			}
+		}
+		if !strings.Contains(out, `x\`) || !strings.Contains(out, "[2J") {
+			t.Errorf("kvplot %v does not show the escape as text:\n%s", args, out)
+		}
+	}
+	// A native spec's name must be one line: validate refuses it.
+	specs := copySpecs(t, "../../specs/seed")
+	m := filepath.Join(specs, "models", "llama-2-13b.yaml")
+	b, _ := os.ReadFile(m)
+	b = []byte(strings.Replace(string(b), "name: ", "name: \"evil\\nfits yes\" #", 1))
+	if err := os.WriteFile(m, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := runKVPlot("validate", "--specs", specs)
+	if code != 1 || !strings.Contains(errs, "name: must be one line of text") || strings.Contains(errs, "\nfits yes") {
+		t.Errorf("validate with a two-line name = exit %d, %q; want exit 1 refusing it, escaped", code, errs)
+	}
+}
+
+// A model file name validate accepts builds and links; one the site
+// cannot link to is refused by validate and build alike.
+func TestOddFileNames(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"a_b.c-D9.yaml", true},
+		{"a:b.yaml", false},
+		{"a#b.yaml", false},
+		{"a?b.yaml", false},
+		{"a%41b.yaml", false},
+		{"a b.yaml", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			specs := copySpecs(t, "../../specs/seed")
+			src := filepath.Join(specs, "models", "llama-2-13b.yaml")
+			if err := os.Rename(src, filepath.Join(specs, "models", tc.name)); err != nil {
+				t.Fatal(err)
+			}
+			_, verrs, vcode := runKVPlot("validate", "--specs", specs)
+			out := filepath.Join(t.TempDir(), "out")
+			_, berrs, bcode := runKVPlot("build", "--specs", specs, "--out", out)
+			if !tc.ok {
+				if vcode != 1 || bcode != 1 || !strings.Contains(verrs, "file name") || !strings.Contains(berrs, "file name") {
+					t.Errorf("validate = %d %q, build = %d %q; want both to refuse the file name", vcode, verrs, bcode, berrs)
+				}
+				return
+			}
+			if vcode != 0 || bcode != 0 {
+				t.Fatalf("validate = %d %q, build = %d %q; want both to pass", vcode, verrs, bcode, berrs)
+			}
+			if _, err := os.Stat(filepath.Join(out, "specs", "models", tc.name)); err != nil {
+				t.Errorf("spec file not published under its name: %v", err)
+			}
+		})
+	}
+}
+
+// The site does not depend on how --specs is spelled and holds no local
+// absolute path.
+func TestSiteIndependentOfSpecsSpelling(t *testing.T) {
+	abs, err := filepath.Abs("../../specs/seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := buildSiteWith(abs, site.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := buildSiteWith("../../specs/./seed/", site.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != len(b) {
+		t.Fatalf("%d files with an absolute --specs, %d with a relative one", len(a), len(b))
+	}
+	for p, x := range a {
+		if !bytes.Equal(x, b[p]) {
+			t.Errorf("%s differs between --specs spellings", p)
+		}
+		if bytes.Contains(x, []byte(abs)) {
+			t.Errorf("%s holds the local path %s", p, abs)
+		}
 	}
 }

@@ -47,6 +47,7 @@ var errHelp = errors.New("help requested")
 
 // exitCode prints err and maps it to the documented exit codes.
 func exitCode(err error, stderr io.Writer) int {
+	stderr = newTextWriter(stderr)
 	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
@@ -88,6 +89,7 @@ Run 'kvplot COMMAND --help' for a command's flags.
 
 // run is kvplot with its arguments (without the program name).
 func run(args []string, stdout, stderr io.Writer) error {
+	stdout, stderr = newTextWriter(stdout), newTextWriter(stderr)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")

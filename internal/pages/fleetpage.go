@@ -41,7 +41,7 @@ func (b *builder) fleetPage(fi int) Page {
 		var r dataRow
 		r.add(s.m.Name, s.m.Name)
 		if p.err != nil {
-			r.null("no layout", "no layout: "+p.err.Error())
+			r.null("no layout", "no layout: "+b.publicError(p.err))
 			if s.m.Arch.MaxContext > 0 {
 				r.add(modelLimitText(s.m.Arch.MaxContext), s.m.Arch.MaxContext)
 			} else {
@@ -60,7 +60,7 @@ func (b *builder) fleetPage(fi int) Page {
 			r.extra(nil)
 			hm.Values = append(hm.Values, vals)
 			tbl.append(&r)
-			misfits = append(misfits, []string{s.m.Name, "no layout: " + p.err.Error()})
+			misfits = append(misfits, []string{s.m.Name, "no layout: " + b.publicError(p.err)})
 			continue
 		}
 		pl, h := p.p, s.heads[fi]

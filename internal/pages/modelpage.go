@@ -152,7 +152,7 @@ func (b *builder) memorySection(s *study) []Block {
 			}
 			var r dataRow
 			r.add(f.Title, f.Name)
-			r.null("n/a: no layout: "+p.err.Error(), "no layout: "+p.err.Error())
+			r.null("n/a: no layout: "+b.publicError(p.err), "no layout: "+b.publicError(p.err))
 			for range 7 {
 				r.add("", nil)
 			}
@@ -268,8 +268,8 @@ func (b *builder) limitsSection(s *study) []Block {
 		mr.add(c.Fleets[i].Title, c.Fleets[i].Name)
 		cr.add(c.Fleets[i].Title, c.Fleets[i].Name)
 		if p.err != nil {
-			mr.null("no layout", "no layout: "+p.err.Error())
-			cr.null("no layout", "no layout: "+p.err.Error())
+			mr.null("no layout", "no layout: "+b.publicError(p.err))
+			cr.null("no layout", "no layout: "+b.publicError(p.err))
 			for range set.Batches {
 				mr.add("n/a", nil)
 			}

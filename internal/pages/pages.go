@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -164,6 +166,18 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// publicError is an error as a page shows it: spec paths as the site
+// publishes them (specs/fleets.yaml), never as --specs spelled them, so no
+// local absolute path reaches a page and two spellings build the same site.
+func (b *builder) publicError(err error) string {
+	msg := err.Error()
+	if b.c.Dir == "" {
+		return msg
+	}
+	dir := filepath.Clean(b.c.Dir) + string(filepath.Separator)
+	return strings.ReplaceAll(msg, dir, "specs/")
 }
 
 // specLinks registers a model's spec files for copying into the site and

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -190,10 +191,20 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	bySlug := map[string]string{}
 	byName := map[string]string{}
 	for _, p := range files {
+		if msg := siteFileName(filepath.Base(p)); msg != "" {
+			all = append(all, Problem{Path: p, Message: msg})
+			continue
+		}
 		m, err := loadModelIn(t, p, ReadOptions{})
 		if err != nil {
 			all = append(all, err.(Problems)...)
 			continue
+		}
+		if m.ConfigFile != "" {
+			if msg := siteFileName(path.Base(m.ConfigFile)); msg != "" {
+				all = append(all, Problem{Path: p, Field: "config", Message: msg})
+				continue
+			}
 		}
 		if prev, dup := bySlug[m.Slug]; dup {
 			all = append(all, Problem{Path: p, Message: fmt.Sprintf("model %q is also defined in %s (a model's name is its file name without extension)", m.Slug, prev)})
@@ -236,6 +247,19 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	}
 	c.orderModels()
 	return c, nil
+}
+
+// siteFileName says why a spec file's name cannot be published as is, ""
+// when it can: the site copies model specs and their configs under specs/
+// and links to them by name, so a name must be a plain URL path segment.
+func siteFileName(name string) string {
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' && i > 0
+		if !ok {
+			return fmt.Sprintf("file name %s: the site publishes and links spec files by name, so it may hold only letters, digits, '-', '_' and '.' (not first)", quoteShort(name))
+		}
+	}
+	return ""
 }
 
 // isEmptyDir reports whether dir holds nothing but hidden files.
@@ -373,7 +397,7 @@ func parseAccelerator(f *file, o *obj) (Accelerator, bool) {
 	}
 	a.Name = requireStr(f, o, "name")
 	a.namePos = posOf(o.pos("name"))
-	a.Vendor, _ = o.str("vendor")
+	a.Vendor, _ = o.label("vendor")
 	a.Class, _ = o.str("class")
 	if a.Class != "" && a.Class != "datacenter" && a.Class != "workstation" && a.Class != "consumer" {
 		f.errorf(o.vals["class"], o.prefix+"class", "must be datacenter, workstation or consumer, got %q", a.Class)
@@ -544,7 +568,7 @@ func sizeField(f *file, o *obj, name, text string) int64 {
 }
 
 func requireStr(f *file, o *obj, name string) string {
-	s, ok := o.str(name)
+	s, ok := o.label(name)
 	if !ok && !o.has(name) {
 		f.errorf(o.n, o.prefix+name, "missing")
 	} else if ok && strings.TrimSpace(s) == "" {
@@ -566,7 +590,7 @@ func parseFleet(f *file, o *obj) (Fleet, bool) {
 	if fl.Name != "" && !slugRe(fl.Name) {
 		f.errorf(o.vals["name"], o.prefix+"name", "must be a slug of lowercase letters, digits, '-', '.' or '_', got %q", fl.Name)
 	}
-	fl.Title, _ = o.str("title")
+	fl.Title, _ = o.label("title")
 	if fl.Title == "" {
 		fl.Title = fl.Name
 	}

@@ -171,7 +171,7 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 		m.Name = m.Slug
 		defer checkSize(f, root, "", &m.Arch)
 		if n, ok := o.str("_name_or_path"); ok && n != "" {
-			m.Name = n
+			m.Name = escapeControls(n) // shown only: kept, made printable
 		}
 		if td, ok := o.str("torch_dtype", "dtype"); ok && !opt.WeightsGiven {
 			if d, ok := analysis.LookupDType(td); ok {
@@ -193,7 +193,7 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 	}
 	o.strict(modelFields...)
 	m.namePos = posOf(o.pos("name"))
-	m.Name, _ = o.str("name")
+	m.Name, _ = o.label("name")
 	switch {
 	case o.firstPresent("name") == "":
 		f.errorf(o.n, "name", "missing: a model spec needs a name")

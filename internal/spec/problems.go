@@ -506,6 +506,19 @@ func (o *obj) str(names ...string) (string, bool) {
 	return v.Value, true
 }
 
+// label reads a string shown as a name or title: one line of text, no
+// control characters (a newline or an escape sequence in a name would let
+// a spec forge lines in a terminal).
+func (o *obj) label(names ...string) (string, bool) {
+	s, ok := o.str(names...)
+	if ok && hasControls(s) {
+		name, v := o.field(names...)
+		o.f.errorf(v, o.prefix+name, "must be one line of text without control characters, got %q", s)
+		return s, false
+	}
+	return s, ok
+}
+
 // boolean reads a boolean field.
 func (o *obj) boolean(names ...string) (bool, bool) {
 	name, v := o.field(names...)
