@@ -364,6 +364,30 @@ func TestPublishedMeasurements(t *testing.T) {
 		t.Logf("held-out %s: %d of %d within, median |error| %.0f%%", k, c.ok, c.n, median(c.errs))
 	}
 	t.Logf("held-out overall: %d of %d within target", heldOK, held)
+	// The ±x% figures carry: 80% of held-out estimates are within them.
+	p80 := func(xs []float64) float64 {
+		s := append([]float64(nil), xs...)
+		sort.Float64s(s)
+		return s[int(math.Ceil(0.8*float64(len(s))))-1]
+	}
+	var dec, pre []float64
+	for k, c := range cats {
+		if strings.HasPrefix(k, "prefill") {
+			pre = append(pre, c.errs...)
+		} else {
+			dec = append(dec, c.errs...)
+		}
+	}
+	cal := analysis.DefaultSpeedCalibration
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"decode", p80(dec), cal.DecodeErrorP80Pct}, {"prefill", p80(pre), cal.PrefillErrorP80Pct}} {
+		t.Logf("held-out %s: 80%% within ±%.1f%%", c.name, c.got)
+		if math.Abs(c.got-c.want) > 0.5 {
+			t.Errorf("held-out %s estimates: 80%% within ±%.1f%%, the calibration record states ±%.1f%%", c.name, c.got, c.want)
+		}
+	}
 	if held == 0 || float64(heldOK) < 0.8*float64(held) {
 		t.Errorf("%d of %d held-out estimates within target, want at least 80%%", heldOK, held)
 	}

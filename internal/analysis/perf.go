@@ -282,6 +282,20 @@ type SpeedCalibration struct {
 	// FitOn and HeldOut describe the data: which measurements fitted the
 	// constants and the error on the others.
 	FitOn, HeldOut string
+	// DecodeErrorP80Pct and PrefillErrorP80Pct are the held-out errors 80%
+	// of held-out decode and prefill estimates stay within, in percent: the
+	// "±x%" figures state.
+	DecodeErrorP80Pct, PrefillErrorP80Pct float64
+}
+
+// EstimateLabel is how a figure of decode (or prefill) estimates names
+// itself: "estimate (±31% on published measurements)".
+func (c SpeedCalibration) EstimateLabel(prefill bool) string {
+	e := c.DecodeErrorP80Pct
+	if prefill {
+		e = c.PrefillErrorP80Pct
+	}
+	return fmt.Sprintf("estimate (±%.0f%% on published measurements)", e)
 }
 
 // Regime is what decides a plan's decode efficiency.

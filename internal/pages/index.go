@@ -92,6 +92,7 @@ func (b *builder) index() Page {
 		links = append(links, Link{Text: s.m.Name, Href: modelPath(s.slug), Note: s.m.Description})
 	}
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Models", ID: "model-pages"}, links)
+	pg.Blocks = append(pg.Blocks, b.speedIndex()...)
 	var flinks Links
 	for i, f := range c.Fleets {
 		a, _ := c.Accelerator(f.Accelerator)

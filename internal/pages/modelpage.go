@@ -24,6 +24,7 @@ func (b *builder) modelPage(si int) Page {
 		b.memorySection(s),
 		b.fitSection(s),
 		b.engineSection(s, ctxs),
+		b.speedSection(s, ctxs),
 		b.heatmapSection(s),
 		b.dtypeSection(s, ctxs),
 		b.limitsSection(s),
