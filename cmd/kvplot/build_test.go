@@ -77,8 +77,13 @@ func TestStandaloneSite(t *testing.T) {
 		t.Errorf("standalone site still writes %s", site.EChartsPath)
 	}
 	page := files["models/llama-3-8b.html"]
-	if bytes.Contains(page, []byte(`src="../assets/echarts.min.js"`)) || len(page) < 1_000_000 || len(page) > 1_200_000 {
-		t.Errorf("standalone model page: %d bytes, want ECharts inline (1.0–1.2 MB)", len(page))
+	shared, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asset := shared[site.EChartsPath]
+	if bytes.Contains(page, []byte(`src="../assets/echarts.min.js"`)) || !bytes.Contains(page, asset) {
+		t.Errorf("standalone model page (%d bytes) does not carry the %d-byte ECharts asset inline", len(page), len(asset))
 	}
 }
 
@@ -244,5 +249,49 @@ func TestPerfChartOnlyWhenAsked(t *testing.T) {
 				t.Errorf("about.html has the benchmark chart: %v, want %v", got, tc.wantChart)
 			}
 		})
+	}
+}
+
+// TestCrossLinks: every model page links to every fleet page and every
+// fleet page to every model page, and each link's target is in the site.
+func TestCrossLinks(t *testing.T) {
+	files, err := buildSite(defaultSpecs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var models, fleets []string
+	for p := range files {
+		switch {
+		case strings.HasPrefix(p, "models/") && strings.HasSuffix(p, ".html"):
+			models = append(models, p)
+		case strings.HasPrefix(p, "fleets/") && strings.HasSuffix(p, ".html"):
+			fleets = append(fleets, p)
+		}
+	}
+	sort.Strings(models)
+	sort.Strings(fleets)
+	if len(models) == 0 || len(fleets) == 0 {
+		t.Fatalf("%d model pages, %d fleet pages", len(models), len(fleets))
+	}
+	check := func(from string, to []string) {
+		page := string(files[from])
+		for _, target := range to {
+			href := `href="../` + target + `"`
+			if !strings.Contains(page, href) {
+				t.Errorf("%s has no link %s", from, href)
+			}
+		}
+	}
+	for _, m := range models {
+		check(m, fleets)
+	}
+	for _, f := range fleets {
+		check(f, models)
+	}
+	index := string(files["index.html"])
+	for _, m := range models {
+		if !strings.Contains(index, `href="`+m+`"`) {
+			t.Errorf("index.html has no link to %s", m)
+		}
 	}
 }

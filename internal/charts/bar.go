@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
+	"strings"
 
 	echarts "github.com/go-echarts/go-echarts/v2/charts"
 	eopts "github.com/go-echarts/go-echarts/v2/opts"
@@ -26,7 +28,19 @@ type StackedBar struct {
 	Series []Series
 	// MarkLines are optional capacity lines.
 	MarkLines []MarkLine
+	// Capacity optionally gives each category its own capacity, such as
+	// each fleet's memory per GPU (NaN: unknown). Each bar then carries a
+	// capacity marker; the value axis stops at 1.3 × the largest capacity,
+	// so one huge stack cannot flatten the others, and a stack cut off at
+	// the top is marked with its total.
+	Capacity []float64
 }
+
+// The extra series of a StackedBar with capacities.
+const (
+	capacitySeries = "capacity"
+	overSeries     = "beyond the axis"
+)
 
 // ChartID implements Chart.
 func (c StackedBar) ChartID() string { return c.ID }
@@ -34,8 +48,14 @@ func (c StackedBar) ChartID() string { return c.ID }
 // ChartTitle implements Chart.
 func (c StackedBar) ChartTitle() string { return c.Title }
 
-// SeriesCount implements Chart.
-func (c StackedBar) SeriesCount() int { return len(c.Series) }
+// SeriesCount implements Chart: the stacked series, plus the capacity
+// markers and the cut-off marks when there are capacities.
+func (c StackedBar) SeriesCount() int {
+	if c.Capacity != nil {
+		return len(c.Series) + 2
+	}
+	return len(c.Series)
+}
 
 func (c StackedBar) build() (optioner, error) {
 	errs := []error{CheckID(c.ID)}
@@ -43,42 +63,57 @@ func (c StackedBar) build() (optioner, error) {
 		errs = append(errs, errors.New("no categories"))
 	}
 	errs = append(errs, checkSeries(c.Series, len(c.Categories)), checkMarkLines(c.MarkLines))
+	if c.Capacity != nil && len(c.Capacity) != len(c.Categories) {
+		errs = append(errs, fmt.Errorf("%d capacities for %d categories", len(c.Capacity), len(c.Categories)))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("stacked bar chart %s: %w", c.ID, err)
 	}
 	// The highest stack decides the data maximum.
+	totals := make([]float64, len(c.Categories))
 	dataMax := 0.0
 	for i := range c.Categories {
-		sum := 0.0
 		for _, s := range c.Series {
 			if v := s.Values[i]; finite(v) && v > 0 {
-				sum += v
+				totals[i] += v
 			}
 		}
-		dataMax = math.Max(dataMax, sum)
+		dataMax = math.Max(dataMax, totals[i])
 	}
-	legend := len(c.Series) > 1
+	axisMax := valueAxisMax(dataMax, c.MarkLines)
+	capMax := math.Inf(-1)
+	for _, v := range c.Capacity {
+		if finite(v) {
+			capMax = math.Max(capMax, v)
+		}
+	}
+	clip := math.Inf(1)
+	if finite(capMax) && capMax > 0 && dataMax > 1.3*capMax {
+		clip = niceCeil(1.3 * capMax)
+		axisMax = clip
+	}
+	legend := len(c.Series) > 1 || c.Capacity != nil
+	names := cleanAll(seriesNames(c.Series))
+	palette := seriesPalette(c.Series, componentOrModelColor)
+	if c.Capacity != nil {
+		names = append(names, capacitySeries)
+		palette = append(palette, capacityColor, overColor)
+	}
 	bar := echarts.NewBar()
-	bar.SetGlobalOptions(commonOpts(c.ID, c.Title, c.Subtitle, seriesPalette(c.Series, componentOrModelColor))...)
+	bar.SetGlobalOptions(commonOpts(c.ID, c.Title, c.Subtitle, palette)...)
 	bar.SetGlobalOptions(
 		gridOpts(c.Subtitle, legend),
-		legendOpts(legend),
+		echarts.WithLegendOpts(eopts.Legend{Show: eopts.Bool(legend), Type: "scroll", Bottom: "4", Left: "center", Data: names}),
 		echarts.WithTooltipOpts(eopts.Tooltip{
 			Trigger:     "axis",
 			AxisPointer: &eopts.AxisPointer{Type: "shadow"},
-			Formatter:   eopts.FuncOpts(stackTooltipJS(c.YUnit)),
+			Formatter:   eopts.FuncOpts(stackTooltipJS(c.YUnit, len(c.Series))),
 		}),
-		echarts.WithXAxisOpts(eopts.XAxis{
-			Type:         "category",
-			Name:         CleanText(c.XName),
-			NameLocation: "middle",
-			NameGap:      28,
-			AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate", Interval: "0", Rotate: 30},
-		}),
+		echarts.WithXAxisOpts(categoryXAxis(c.XName, c.Categories)),
 		echarts.WithYAxisOpts(eopts.YAxis{
 			Type: "value",
 			Name: axisName(c.YName, c.YUnit),
-			Max:  valueAxisMax(dataMax, c.MarkLines),
+			Max:  axisMax,
 		}),
 	)
 	bar.SetXAxis(cleanAll(c.Categories))
@@ -94,7 +129,117 @@ func (c StackedBar) build() (optioner, error) {
 		}
 		bar.AddSeries(CleanText(s.Name), nil, opts...)
 	}
+	if c.Capacity != nil {
+		addCapacitySeries(bar, c.Capacity, totals, clip, c.YUnit)
+	}
 	return bar, nil
+}
+
+func seriesNames(series []Series) []string {
+	out := make([]string, len(series))
+	for i, s := range series {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// The capacity marker is near-black, the cut-off mark dark red: both
+// stand out from the component colours, in greyscale too.
+const (
+	capacityColor = "#1a1a1a"
+	overColor     = "#a11a1a"
+)
+
+// overItem is a cut-off mark at the top of the axis, labelled with the
+// stack's total.
+type overItem struct {
+	Value any    `json:"value"`
+	Label string `json:"t,omitempty"`
+}
+
+// addCapacitySeries draws a capacity marker across each bar (a line
+// series with no line, only a flat rectangle at each point) and, for each
+// stack taller than clip, a triangle at the top of the axis labelled with
+// the stack's total.
+func addCapacitySeries(bar *echarts.Bar, capacity, totals []float64, clip float64, unit string) {
+	bar.AddSeries(capacitySeries, nil,
+		withData(capacity),
+		echarts.WithLineChartOpts(eopts.LineChart{Symbol: "rect", SymbolSize: []int{44, 4}, ShowSymbol: eopts.Bool(true)}),
+		echarts.WithLineStyleOpts(eopts.LineStyle{Opacity: eopts.Float(0)}),
+		echarts.WithItemStyleOpts(eopts.ItemStyle{Color: capacityColor}),
+		withSeriesType("line"),
+	)
+	items := make([]overItem, len(totals))
+	for i, t := range totals {
+		items[i].Value = "-"
+		if t > clip {
+			items[i] = overItem{Value: round6(clip), Label: formatNumber(t) + " " + unit + " ↑"}
+		}
+	}
+	bar.AddSeries(overSeries, nil,
+		echarts.WithSeriesOpts(func(s *echarts.SingleSeries) { s.Data = items }),
+		echarts.WithLineChartOpts(eopts.LineChart{Symbol: "triangle", SymbolSize: 12, ShowSymbol: eopts.Bool(true)}),
+		echarts.WithLineStyleOpts(eopts.LineStyle{Opacity: eopts.Float(0)}),
+		echarts.WithItemStyleOpts(eopts.ItemStyle{Color: overColor}),
+		echarts.WithLabelOpts(eopts.Label{Show: eopts.Bool(true), Position: "bottom", Color: "#ffffff", FontSize: 11, FontWeight: "bold",
+			BackgroundColor: overColor, BorderRadius: 3, Formatter: string(eopts.FuncOpts(`function (p) { return p.data.t || ''; }`))}),
+		withSeriesType("line"),
+	)
+}
+
+// withSeriesType makes a series of another type, such as a line series
+// of markers on a bar chart.
+func withSeriesType(t string) echarts.SeriesOpts {
+	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) { s.Type = t })
+}
+
+// formatNumber prints a value as the charts' formatters do: three
+// significant digits below 100, whole numbers with thousands separators
+// from 100.
+func formatNumber(v float64) string {
+	if math.Abs(v) >= 100 {
+		return groupThousands(int64(math.Round(v)))
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// categoryXAxis shows every category in full. Many long labels (fleet
+// names) are turned 30°; the axis name, which they would cover, is then
+// left out, since the labels say what the axis is.
+func categoryXAxis(name string, cats []string) eopts.XAxis {
+	a := eopts.XAxis{Type: "category", Name: CleanText(name), NameLocation: "middle", NameGap: 28,
+		AxisLabel: &eopts.AxisLabel{Interval: "0"}}
+	if longLabels(cats) {
+		a.Name = ""
+		a.AxisLabel.Rotate = 30
+	}
+	return a
+}
+
+// longLabels reports whether categories would collide side by side.
+func longLabels(cats []string) bool {
+	long := 0
+	for _, x := range cats {
+		long = max(long, len([]rune(x)))
+	}
+	return len(cats)*long > 80
 }
 
 // Bar is a plain bar chart, one bar per category and series, such as KV
@@ -157,13 +302,7 @@ func (c Bar) build() (optioner, error) {
 	legend := len(c.Series) > 1
 	bar := echarts.NewBar()
 	bar.SetGlobalOptions(commonOpts(c.ID, c.Title, c.Subtitle, seriesPalette(c.Series, ColorFor))...)
-	catAxis := eopts.XAxis{
-		Type:         "category",
-		Name:         CleanText(c.XName),
-		NameLocation: "middle",
-		NameGap:      28,
-		AxisLabel:    &eopts.AxisLabel{Width: 120, Overflow: "truncate", Interval: "0", Rotate: 30},
-	}
+	catAxis := categoryXAxis(c.XName, c.Categories)
 	valAxis := eopts.YAxis{
 		Type: "value",
 		Name: axisName(c.YName, c.YUnit),
@@ -175,7 +314,7 @@ func (c Bar) build() (optioner, error) {
 			echarts.WithXAxisOpts(eopts.XAxis{Type: "value", Name: valAxis.Name, NameLocation: "middle", NameGap: 28}),
 			// The category axis has no name: its labels say what it is.
 			echarts.WithYAxisOpts(eopts.YAxis{Type: "category", Inverse: eopts.Bool(true),
-				AxisLabel: &eopts.AxisLabel{Width: 160, Overflow: "truncate"}}),
+				AxisLabel: &eopts.AxisLabel{Interval: "0"}}),
 		)
 	} else {
 		bar.SetGlobalOptions(echarts.WithXAxisOpts(catAxis), echarts.WithYAxisOpts(valAxis))

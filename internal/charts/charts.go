@@ -18,6 +18,7 @@ import (
 	"html/template"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -328,25 +329,38 @@ type markLineItem struct {
 	Label     *eopts.Label     `json:"label,omitempty"`
 }
 
-// markLineOpts attaches all mark lines to one series.
+// markLineOpts attaches all mark lines to one series, each labelled at
+// its start.
 func markLineOpts(ms []MarkLine, unit string) echarts.SeriesOpts {
+	return markLineOptsAt(ms, unit, "insideStartTop", nil)
+}
+
+// markLineOptsAt attaches all mark lines to one series with their labels
+// at position; labels, when not nil, replaces each line's label text ("":
+// no label).
+func markLineOptsAt(ms []MarkLine, unit, position string, labels []string) echarts.SeriesOpts {
 	return echarts.WithSeriesOpts(func(s *echarts.SingleSeries) {
 		ml := &eopts.MarkLines{MarkLineStyle: eopts.MarkLineStyle{
 			Symbol: []string{"none", "none"},
-			Label:  &eopts.Label{Show: eopts.Bool(true), Position: "insideStartTop", Formatter: "{b}"},
+			Label:  &eopts.Label{Show: eopts.Bool(true), Position: position, Formatter: "{b}"},
 			Emphasis: &eopts.Emphasis{Label: &eopts.Label{Show: eopts.Bool(true), Formatter: string(eopts.FuncOpts(
 				`function (p) { return p.name + ': ' + ` + formatValueJS(unit) + `(p.value); }`))}},
 		}}
-		for _, m := range ms {
+		for i, m := range ms {
 			c := m.Color
 			if c == "" {
 				c = markLineColor
+			}
+			label := &eopts.Label{Color: c}
+			if labels != nil {
+				label.Formatter = CleanText(labels[i])
+				label.Show = eopts.Bool(labels[i] != "")
 			}
 			ml.Data = append(ml.Data, markLineItem{
 				Name:      CleanText(m.Name),
 				YAxis:     round6(m.Value),
 				LineStyle: &eopts.LineStyle{Color: c, Type: "dashed", Width: 1.5},
-				Label:     &eopts.Label{Color: c},
+				Label:     label,
 			})
 		}
 		s.MarkLines = ml
@@ -354,6 +368,42 @@ func markLineOpts(ms []MarkLine, unit string) echarts.SeriesOpts {
 }
 
 const markLineColor = "#b22222"
+
+// markLabels gives each mark line its label so that no two labels
+// overlap: lines closer than minGap pixels on an axis from lo to hi drawn
+// plotPx tall (log10 when log) share one label, on the highest of them,
+// naming them all. The result is in the order of ms.
+func markLabels(ms []MarkLine, lo, hi float64, log bool, plotPx float64) []string {
+	const minGap = 16.0
+	pos := func(v float64) float64 {
+		if log {
+			if v <= 0 || lo <= 0 {
+				return math.Inf(-1)
+			}
+			return (math.Log10(v) - math.Log10(lo)) / (math.Log10(hi) - math.Log10(lo)) * plotPx
+		}
+		return (v - lo) / (hi - lo) * plotPx
+	}
+	order := make([]int, len(ms))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ms[order[a]].Value > ms[order[b]].Value })
+	labels := make([]string, len(ms))
+	for start := 0; start < len(order); {
+		end := start + 1
+		for end < len(order) && pos(ms[order[start]].Value)-pos(ms[order[end]].Value) < minGap {
+			end++
+		}
+		var names []string
+		for _, i := range order[start:end] {
+			names = append(names, ms[i].Name)
+		}
+		labels[order[start]] = strings.Join(names, " · ")
+		start = end
+	}
+	return labels
+}
 
 // valueAxisMax returns the maximum the value axis needs so that every
 // mark line is drawn (ECharts does not widen an axis for a mark line), or

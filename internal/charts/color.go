@@ -42,14 +42,49 @@ const (
 	ComponentFree       = "free"
 )
 
-// componentColors gives each memory component a fixed colour; free memory
-// is a quiet grey.
+// componentColors gives each memory component a fixed colour, the same on
+// every page. Their lightness alternates along the stack (dark weights,
+// mid KV cache, light activation, mid-dark runtime, pale free), so
+// neighbouring parts stay apart in greyscale too.
 var componentColors = map[string]string{
-	strings.ToLower(ComponentWeights):    "#4e79a7",
-	strings.ToLower(ComponentKVCache):    "#f28e2b",
-	strings.ToLower(ComponentActivation): "#59a14f",
-	strings.ToLower(ComponentRuntime):    "#b07aa1",
-	strings.ToLower(ComponentFree):       "#d5d8dc",
+	strings.ToLower(ComponentWeights):    "#2b5c8a",
+	strings.ToLower(ComponentKVCache):    "#e8833a",
+	strings.ToLower(ComponentActivation): "#9fd08a",
+	strings.ToLower(ComponentRuntime):    "#7b4f9d",
+	strings.ToLower(ComponentFree):       "#e4e4e4",
+}
+
+// engineColors gives each serving engine a fixed colour, of distinct
+// lightness: vLLM dark blue, kvplot's simple policy mid grey, SGLang gold.
+var engineColors = map[string]string{
+	"vllm":   "#1f4e8c",
+	"simple": "#8a8a8a",
+	"sglang": "#e3b505",
+}
+
+// EngineColor returns the fixed colour of a serving engine ("vllm",
+// "sglang", "simple"; matched without regard to case), and false for any
+// other name.
+func EngineColor(name string) (string, bool) {
+	c, ok := engineColors[strings.ToLower(strings.TrimSpace(name))]
+	return c, ok
+}
+
+// ramp is a sequential blue scale, light to dark.
+var ramp = []string{"#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"}
+
+// Sequential returns n colours from light to dark, for series that are
+// ordered, such as batch sizes: their order reads in greyscale too.
+func Sequential(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		if n <= len(ramp) {
+			out[i] = ramp[len(ramp)-n+i] // the darker end: pale blue fades on white
+		} else {
+			out[i] = ramp[i*(len(ramp)-1)/(n-1)]
+		}
+	}
+	return out
 }
 
 // ComponentColor returns the fixed colour of a memory component (matched

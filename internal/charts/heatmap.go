@@ -240,8 +240,6 @@ func (c HeatMap) xAxis(xs []string) eopts.XAxis {
 	if len(xs)*long > 80 {
 		a.Name = ""
 		a.AxisLabel.Rotate = 30
-		a.AxisLabel.Width = 120
-		a.AxisLabel.Overflow = "truncate"
 	}
 	return a
 }

@@ -50,13 +50,16 @@ func valueFormatterJS(unit string) string {
 	return `function (v) { return echarts.format.encodeHTML(` + formatValueJS(unit) + `(v)); }`
 }
 
-// stackTooltipJS lists every series of a stacked category and the total.
-func stackTooltipJS(unit string) string {
+// stackTooltipJS lists every stacked series of a category (the first
+// stacked of them), the total, and then the capacity series if any.
+func stackTooltipJS(unit string, stacked int) string {
 	return `function (ps) { var e = echarts.format.encodeHTML; var f = ` + formatValueJS(unit) + `; ` +
-		`if (!ps.length) { return ''; } var t = 0; var h = e(String(ps[0].axisValueLabel)); ` +
-		`for (var i = 0; i < ps.length; i++) { var v = ps[i].value; if (v != null && !isNaN(v)) { t += +v; } ` +
+		`if (!ps.length) { return ''; } var t = 0; var h = e(String(ps[0].axisValueLabel)); var cap = ''; ` +
+		`for (var i = 0; i < ps.length; i++) { var v = ps[i].value; ` +
+		`if (ps[i].seriesIndex >= ` + fmt.Sprint(stacked) + `) { if (ps[i].seriesIndex === ` + fmt.Sprint(stacked) + `) { cap = '<br>' + ps[i].marker + e(String(ps[i].seriesName)) + ': <b>' + e(f(v)) + '</b>'; } continue; } ` +
+		`if (v != null && !isNaN(v)) { t += +v; } ` +
 		`h += '<br>' + ps[i].marker + e(String(ps[i].seriesName)) + ': <b>' + e(f(v)) + '</b>'; } ` +
-		`return h + '<br>Total: <b>' + e(f(t)) + '</b>'; }`
+		`return h + '<br>Total: <b>' + e(f(t)) + '</b>' + cap; }`
 }
 
 // heatTooltipJS describes one heat-map cell: both categories (named by

@@ -85,16 +85,40 @@ func (c Line) build() (optioner, error) {
 	line.Accept(rectVisitor{})
 	for i, s := range c.Series {
 		opts := []echarts.SeriesOpts{
-			echarts.WithLineChartOpts(eopts.LineChart{ShowSymbol: eopts.Bool(true), Symbol: "circle", SymbolSize: 6}),
+			echarts.WithLineChartOpts(eopts.LineChart{ShowSymbol: eopts.Bool(true), Symbol: lineSymbols[i%len(lineSymbols)], SymbolSize: 7}),
 			echarts.WithLineStyleOpts(eopts.LineStyle{Width: 2}),
 			withData(s.Values),
 		}
 		if i == 0 && len(c.MarkLines) > 0 {
-			opts = append(opts, markLineOpts(c.MarkLines, c.YUnit))
+			opts = append(opts, markLineOptsAt(c.MarkLines, c.YUnit, "insideEndTop", c.markLabels(dataMax)))
 		}
 		line.AddSeries(CleanText(s.Name), nil, opts...)
 	}
 	return line, nil
+}
+
+// lineSymbols mark each series' points differently, so that lines stay
+// apart where colours do not (greyscale print, colour-vision deficiency).
+var lineSymbols = []string{"circle", "rect", "triangle", "diamond", "emptyCircle", "emptyRect", "emptyTriangle", "emptyDiamond"}
+
+// markLabels spreads the mark lines' labels on the chart's value axis.
+func (c Line) markLabels(dataMax float64) []string {
+	const plotPx = 260 // the plot area of a 420 px chart with a legend
+	y := c.yAxis(dataMax)
+	if c.YLog {
+		return markLabels(c.MarkLines, y.Min.(float64), y.Max.(float64), true, plotPx)
+	}
+	hi := dataMax
+	if m, ok := y.Max.(float64); ok {
+		hi = m
+	}
+	for _, m := range c.MarkLines {
+		hi = math.Max(hi, m.Value)
+	}
+	if !finite(hi) || hi <= 0 {
+		hi = 1
+	}
+	return markLabels(c.MarkLines, 0, hi, false, plotPx)
 }
 
 // yAxis is the value axis: linear, or log10 from the power of ten at or
@@ -120,7 +144,11 @@ func (c Line) yAxis(dataMax float64) eopts.YAxis {
 	if !finite(lo) || !finite(hi) || hi <= 0 {
 		lo, hi = 1, 10
 	}
-	return eopts.YAxis{Type: "log", Name: axisName(c.YName, c.YUnit),
+	unit := "log scale"
+	if c.YUnit != "" {
+		unit = c.YUnit + ", log scale"
+	}
+	return eopts.YAxis{Type: "log", Name: axisName(c.YName, unit),
 		Min: round6(math.Pow(10, math.Floor(math.Log10(lo)))), Max: round6(math.Pow(10, math.Ceil(math.Log10(hi*1.0001))))}
 }
 

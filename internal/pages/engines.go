@@ -41,7 +41,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 	bar := charts.Bar{ID: "engineTokens", Title: "KV cache tokens by engine", Subtitle: "per replica; a missing bar: the engine would not start (see the table)",
 		XName: "fleet", YName: "KV cache", YUnit: "K tokens"}
 	line := charts.Line{ID: "engineCapacity", Title: b.prof.Name() + " max concurrency vs context", Subtitle: "requests of max_model_len tokens, per replica",
-		XName: "max_model_len (tokens)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
+		XName: "max_model_len (tokens, log₂ scale)", YName: "concurrency", YUnit: "requests", X: tokenLabels(ctxs), YLog: true}
 	vals := make([][]float64, len(names))
 	var tbl dataTable
 	var notDrawn []string
@@ -93,7 +93,7 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 					for k, ctx := range ctxs {
 						conc[k] = math.Round(est.MaxConcurrency(ctx)*100) / 100
 					}
-					line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc})
+					line.Series = append(line.Series, charts.Series{Name: f.Title, Values: conc, Color: charts.ColorFor(f.Name, b.fleetKeys())})
 				}
 			}
 		}
@@ -106,14 +106,15 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 		}
 	}
 	for j, n := range names {
-		bar.Series = append(bar.Series, charts.Series{Name: n, Values: vals[j]})
+		col, _ := charts.EngineColor(profs[j].Engine)
+		bar.Series = append(bar.Series, charts.Series{Name: n, Values: vals[j], Color: col})
 	}
 	text := fmt.Sprintf("What each engine would give the KV cache with its default settings and max_model_len %s, in the layout kvplot chose on each fleet: vLLM %s (gpu_memory_utilization 0.9, activation peak of its profiling pass, blocks of 16 tokens), SGLang %s (mem_fraction_static heuristic by GPU size and TP), and kvplot's simple policy. The headline figures of this site use %s.",
 		units.Group(maxLen), profs[1].Version, profs[2].Version, b.prof.Name())
 	if spreadFleet != "" {
 		text += fmt.Sprintf(" Measured here, the engines that start differ by up to %.1f× in KV-cache tokens (on %s).", spread, spreadFleet)
 	}
-	blocks := []Block{Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines", Paragraphs: []string{text}}, Figure{Chart: bar}}
+	blocks := []Block{Text{Heading: "Engines: kvplot simple, vLLM, SGLang", ID: "engines", Paragraphs: []string{text}}, Figure{Chart: bar, MinWidth: categoriesMinWidth(len(bar.Categories))}}
 	lineCaption := "Every fleet is drawn."
 	if len(notDrawn) > 0 {
 		lineCaption = "Not drawn: " + strings.Join(notDrawn, "; ") + "."
@@ -125,6 +126,6 @@ func (b *builder) engineSection(s *study, ctxs []int64) []Block {
 	}
 	blocks = append(blocks, Table{ID: "engine-table", Caption: "KV cache tokens per replica by engine",
 		Header: []string{"Fleet", "Layout", "simple", profs[1].Name(), profs[2].Name(), b.prof.Name() + " KV memory per GPU"}, Rows: tbl.rows, Raw: tbl.raw,
-		Keys: []string{"fleet", "layout", "kv_cache_tokens_simple", "kv_cache_tokens_vllm", "kv_cache_tokens_sglang", "headline_engine_status", "note"}, DataName: "model-" + s.slug + "-engines"})
+		Keys: []string{"fleet", "layout", "kv_cache_tokens_simple", "kv_cache_tokens_vllm", "kv_cache_tokens_sglang", "headline_engine_status", "note"}, DataName: "model-" + s.slug + "-engines", RowLinks: b.fleetLinks()})
 	return blocks
 }

@@ -54,26 +54,13 @@ func (b *builder) index() Page {
 	pg.Blocks = append(pg.Blocks,
 		Text{Heading: "Model comparison", ID: "models"},
 		Table{ID: "model-table", Caption: "Models: parameters, weights, KV cache for one sequence (batch 1) and max context per fleet (batch 1, capped by the model's own limit). Weights and KV in GiB; bytes in the data files.",
-			Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "models"},
+			Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "models", RowLinks: b.modelLinks()},
 	)
 
-	// Heatmap: models × fleets → max context (K tokens, batch 1).
-	hm := charts.HeatMap{ID: "maxContextHeat", Title: "Max context per sequence (batch 1)", Subtitle: "thousands of tokens; grey: does not fit; capped at 1M for colour",
-		XName: "fleet", YName: "model", Unit: "K tokens", Min: 0, Max: 1024}
-	for _, f := range c.Fleets {
-		hm.X = append(hm.X, f.Title)
-	}
-	for _, s := range b.studies {
-		hm.Y = append(hm.Y, s.m.Name)
-		var row []float64
-		for i, p := range s.plans {
-			row = append(row, ctxK(p, s.heads[i], 1))
-		}
-		hm.Values = append(hm.Values, row)
-	}
-	topDown(&hm)
-	pg.Blocks = append(pg.Blocks, Text{Heading: "Max context on each fleet", ID: "heatmap"}, Figure{Chart: hm, Height: rowsHeight(len(hm.Y)),
-		Caption: "Longest context one sequence can have as the headline engine (" + b.prof.Name() + ") would budget each accelerator, capped by the model's own limit. Unbounded (all layers windowed or stateful, no stated limit) shows as 1M+."})
+	// Models × fleets in bands of max context, the value in every cell.
+	pg.Blocks = append(pg.Blocks, Text{Heading: "Max context on each fleet", ID: "heatmap"}, Figure{Chart: b.contextBandMap(), Height: rowsHeight(len(b.studies)),
+		MinWidth: bandMapMinWidth(len(c.Fleets)),
+		Caption:  "Longest context one sequence can have (batch 1) as the headline engine (" + b.prof.Name() + ") would budget each accelerator, in the layout kvplot chose, capped by the model's own limit. Click a model or a cell for the model's page, a fleet for the fleet's page."})
 
 	bar := charts.Bar{ID: "kvPerToken", Title: "KV cache per token", Subtitle: c.Settings.KVDType.Name + ", all layers, short context",
 		XName: "model", YName: "KV per token", YUnit: "KiB", Horizontal: true}

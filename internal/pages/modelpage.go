@@ -3,6 +3,7 @@ package pages
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/analysis"
@@ -76,7 +77,7 @@ func (b *builder) factsSection(s *study) []Block {
 	if arch.MaxContext > 0 {
 		facts = append(facts, []string{"Maximum context (config)", units.Group(arch.MaxContext)})
 	}
-	blocks = append(blocks, Table{ID: "facts", Caption: "The model", Header: []string{"Quantity", "Value"}, Rows: facts})
+	blocks = append(blocks, Table{ID: "facts", Caption: "The model", Header: []string{"Quantity", "Value"}, Rows: facts, Fixed: true})
 	return blocks
 }
 
@@ -101,21 +102,53 @@ func (b *builder) sourceLinks(si int) []Block {
 // growthSection charts KV cache against context, one line per batch, with
 // each fleet's KV budget as a line.
 func (b *builder) growthSection(s *study, ctxs []int64) []Block {
-	c, set := b.c, b.c.Settings
+	set := b.c.Settings
 	m := s.m
 	arch := &m.Arch
 	var blocks []Block
-	line := charts.Line{ID: "kvGrowth", Title: "KV cache vs context", Subtitle: fmt.Sprintf("whole model, %s; dashed: each fleet's KV budget (whole-model equivalent)", s.sc.KV.Name),
-		XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs), YLog: true}
+	line := charts.Line{ID: "kvGrowth", Title: "KV cache vs context", Subtitle: fmt.Sprintf("whole model, %s; dashed: KV budgets of a few fleets (whole-model equivalent)", s.sc.KV.Name),
+		XName: "context (tokens, log₂ scale)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs), YLog: true}
 	grid := arch.KVGrid(s.sc.KV, ctxs, set.Batches)
+	batchColors := charts.Sequential(len(set.Batches))
 	for j, bs := range set.Batches {
 		vals := make([]float64, len(ctxs))
 		for i := range ctxs {
 			vals[i] = gib(grid[i][j])
 		}
-		line.Series = append(line.Series, charts.Series{Name: fmt.Sprintf("batch %d", bs), Values: vals})
+		line.Series = append(line.Series, charts.Series{Name: fmt.Sprintf("batch %d", bs), Values: vals, Color: batchColors[j]})
 	}
-	one := arch.KVBytes(s.sc.KV, 1, 1)
+	line.MarkLines = b.budgetLines(s)
+	blocks = append(blocks, Text{Heading: "KV cache growth", ID: "growth",
+		Paragraphs: []string{"The cache grows linearly with context and batch until sliding windows cap it. A fleet's budget line is its per-GPU KV budget scaled to the whole model (by how the fleet splits the cache), so a curve under a line fits on that fleet. The lines shown are the smallest fleet the model fits on, the largest budget, and the site's reference fleet; the table below has every fleet."}},
+		Figure{Chart: line})
+
+	return blocks
+}
+
+// kvFormatColors keep each KV cache format's colour on every page.
+var kvFormatColors = map[string]string{"bf16": "#2b5c8a", "fp8": "#1b9e77", "int4": "#d95f02"}
+
+// fleetKeys are every fleet's name, for ColorFor.
+func (b *builder) fleetKeys() []string {
+	keys := make([]string, len(b.c.Fleets))
+	for i, f := range b.c.Fleets {
+		keys[i] = f.Name
+	}
+	return keys
+}
+
+// budgetLines are the KV budget lines of the growth chart: the smallest
+// fleet (by total memory) the model fits on, the site's reference fleet,
+// a middle one and the largest budget; at most four, low to high.
+func (b *builder) budgetLines(s *study) []charts.MarkLine {
+	c := b.c
+	type budget struct {
+		fleet  int
+		gib    float64
+		memory int64
+	}
+	var all []budget
+	one := s.m.Arch.KVBytes(s.sc.KV, 1, 1)
 	for i, p := range s.plans {
 		if p.err != nil || !p.p.Fits() {
 			continue
@@ -125,13 +158,45 @@ func (b *builder) growthSection(s *study, ctxs []int64) []Block {
 			continue
 		}
 		equiv := float64(p.p.KVBudgetBytesPerGPU()) * float64(one) / float64(perGPU)
-		line.MarkLines = append(line.MarkLines, charts.MarkLine{Name: c.Fleets[i].Title, Value: math.Round(equiv/(1<<30)*100) / 100})
+		a, _ := c.Accelerator(c.Fleets[i].Accelerator)
+		all = append(all, budget{i, math.Round(equiv/(1<<30)*100) / 100, int64(c.Fleets[i].Count) * a.RuntimeBytes})
 	}
-	blocks = append(blocks, Text{Heading: "KV cache growth", ID: "growth",
-		Paragraphs: []string{"The cache grows linearly with context and batch until sliding windows cap it. A fleet's budget line is its per-GPU KV budget scaled to the whole model (by how the fleet splits the cache), so a curve under a line fits on that fleet."}},
-		Figure{Chart: line})
-
-	return blocks
+	if len(all) == 0 {
+		return nil
+	}
+	smallest, largest := all[0], all[0]
+	for _, x := range all[1:] {
+		if x.memory < smallest.memory {
+			smallest = x
+		}
+		if x.gib > largest.gib {
+			largest = x
+		}
+	}
+	picked := map[int]string{} // fleet → note after its name
+	pick := func(fleet int, note string) {
+		if _, ok := picked[fleet]; !ok {
+			picked[fleet] = note
+		}
+	}
+	pick(smallest.fleet, " (smallest that fits)")
+	pick(largest.fleet, "")
+	for _, x := range all {
+		if c.Fleets[x.fleet].Name == c.Settings.HeatmapFleet {
+			pick(x.fleet, "")
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].gib < all[j].gib })
+	if len(picked) < 4 {
+		pick(all[len(all)/2].fleet, "")
+	}
+	var lines []charts.MarkLine
+	for _, x := range all {
+		if note, ok := picked[x.fleet]; ok {
+			lines = append(lines, charts.MarkLine{Name: c.Fleets[x.fleet].Title + note, Value: x.gib})
+		}
+	}
+	return lines
 }
 
 // memorySection charts per-GPU memory on every fleet at the scenario and
@@ -139,7 +204,7 @@ func (b *builder) growthSection(s *study, ctxs []int64) []Block {
 func (b *builder) memorySection(s *study) []Block {
 	c, set := b.c, b.c.Settings
 	var blocks []Block
-	bar := charts.StackedBar{ID: "memPerGPU", Title: "Memory per GPU", Subtitle: fmt.Sprintf("%d × %s tokens; bars above capacity do not fit", set.ScenarioBatch, units.Group(set.ScenarioContext)),
+	bar := charts.StackedBar{ID: "memPerGPU", Title: "Memory per GPU", Subtitle: fmt.Sprintf("%d × %s tokens; black bar: the GPU's capacity, parts above it do not fit", set.ScenarioBatch, units.Group(set.ScenarioContext)),
 		XName: "fleet", YName: "memory per GPU", YUnit: "GiB"}
 	comp := map[string][]float64{}
 	order := []string{charts.ComponentWeights, charts.ComponentKVCache, charts.ComponentActivation, charts.ComponentRuntime, charts.ComponentFree}
@@ -147,6 +212,8 @@ func (b *builder) memorySection(s *study) []Block {
 	for i, p := range s.plans {
 		f := c.Fleets[i]
 		bar.Categories = append(bar.Categories, f.Title)
+		a, _ := c.Accelerator(f.Accelerator)
+		bar.Capacity = append(bar.Capacity, gib(a.RuntimeBytes))
 		if p.err != nil {
 			for _, k := range order {
 				comp[k] = append(comp[k], math.NaN())
@@ -183,10 +250,10 @@ func (b *builder) memorySection(s *study) []Block {
 	for _, k := range order {
 		bar.Series = append(bar.Series, charts.Series{Name: k, Values: comp[k]})
 	}
-	blocks = append(blocks, Text{Heading: "Memory per GPU on each fleet", ID: "memory"}, Figure{Chart: bar},
+	blocks = append(blocks, Text{Heading: "Memory per GPU on each fleet", ID: "memory"}, Figure{Chart: bar, MinWidth: categoriesMinWidth(len(bar.Categories))},
 		Table{ID: "fit", Caption: fmt.Sprintf("Scenario %d × %s tokens, per GPU (GiB)", set.ScenarioBatch, units.Group(set.ScenarioContext)),
 			Header: []string{"Fleet", "Verdict", "Capacity", "Weights", "KV cache", "Reserves", "KV budget", "Free", "Layout"}, Rows: fit.rows, Raw: fit.raw,
-			Keys: []string{"fleet", "fits", "capacity_bytes_per_gpu", "weights_bytes_per_gpu", "kv_bytes_per_gpu", "reserves_bytes_per_gpu", "kv_budget_bytes_per_gpu", "free_bytes_per_gpu", "layout", "note"}, DataName: "model-" + s.slug + "-fit"})
+			Keys: []string{"fleet", "fits", "capacity_bytes_per_gpu", "weights_bytes_per_gpu", "kv_bytes_per_gpu", "reserves_bytes_per_gpu", "kv_budget_bytes_per_gpu", "free_bytes_per_gpu", "layout", "note"}, DataName: "model-" + s.slug + "-fit", RowLinks: b.fleetLinks()})
 
 	return blocks
 }
@@ -225,7 +292,7 @@ func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
 	m := s.m
 	arch := &m.Arch
 	var blocks []Block
-	dl := charts.Line{ID: "kvDTypes", Title: "KV cache format", Subtitle: "one sequence, whole model", XName: "context (tokens)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs)}
+	dl := charts.Line{ID: "kvDTypes", Title: "KV cache format", Subtitle: "one sequence, whole model", XName: "context (tokens, log₂ scale)", YName: "KV cache", YUnit: "GiB", X: tokenLabels(ctxs)}
 	var dt dataTable
 	for _, name := range []string{"bf16", "fp8", "int4"} {
 		d, _ := analysis.LookupKVDType(name)
@@ -233,7 +300,7 @@ func (b *builder) dtypeSection(s *study, ctxs []int64) []Block {
 		for i, ctx := range ctxs {
 			vals[i] = gib(arch.KVBytes(d, ctx, 1))
 		}
-		dl.Series = append(dl.Series, charts.Series{Name: name, Values: vals})
+		dl.Series = append(dl.Series, charts.Series{Name: name, Values: vals, Color: kvFormatColors[name]})
 		var r dataRow
 		r.add(name, name)
 		r.add(units.Group(arch.KVBytesPerToken(d)), arch.KVBytesPerToken(d))
@@ -298,8 +365,8 @@ func (b *builder) limitsSection(s *study) []Block {
 	}
 	blocks = append(blocks,
 		Text{Heading: "Max context and concurrency", ID: "limits"},
-		Table{ID: "max-context", Caption: "Max context per sequence (tokens), by fleet and batch size, capped by the model's own limit", Header: mcHeader, Rows: mc.rows, Raw: mc.raw, Keys: mcKeys, DataName: "model-" + s.slug + "-max-context"},
-		Table{ID: "max-concurrency", Caption: "Max concurrent sequences per replica, by fleet and context length (contexts beyond the model's limit are not counted)", Header: ccHeader, Rows: cc.rows, Raw: cc.raw, Keys: ccKeys, DataName: "model-" + s.slug + "-max-concurrency"},
+		Table{ID: "max-context", Caption: "Max context per sequence (tokens), by fleet and batch size, capped by the model's own limit", Header: mcHeader, Rows: mc.rows, Raw: mc.raw, Keys: mcKeys, DataName: "model-" + s.slug + "-max-context", RowLinks: b.fleetLinks()},
+		Table{ID: "max-concurrency", Caption: "Max concurrent sequences per replica, by fleet and context length (contexts beyond the model's limit are not counted)", Header: ccHeader, Rows: cc.rows, Raw: cc.raw, Keys: ccKeys, DataName: "model-" + s.slug + "-max-concurrency", RowLinks: b.fleetLinks()},
 	)
 
 	return blocks
@@ -398,6 +465,7 @@ func (b *builder) fitSection(s *study) []Block {
 	c, set := b.c, b.c.Settings
 	arch := &s.m.Arch
 	var changes dataTable
+	var links []string
 	for i, p := range s.plans {
 		if p.err != nil || p.p.Memory(set.ScenarioContext, set.ScenarioBatch).FreeBytes >= 0 {
 			continue
@@ -421,13 +489,14 @@ func (b *builder) fitSection(s *study) []Block {
 			r.null("", why)
 		}
 		changes.append(&r)
+		links = append(links, fleetPath(b.fleetSlugs[i]))
 	}
 	blocks := []Block{Text{Heading: "What makes it fit", ID: "what-fits",
 		Paragraphs: []string{fmt.Sprintf("For %d sequences of %s tokens, changes are tried cheapest first: an fp8 KV cache, int4 weights (embeddings, head and routers kept in bf16), both, then doubling tensor parallelism (more GPUs of the same kind).", set.ScenarioBatch, units.Group(set.ScenarioContext))}}}
 	if len(changes.rows) > 0 {
 		blocks = append(blocks, Table{ID: "fit-changes", Caption: "Fleets where the scenario does not fit, and the cheapest change that makes it fit",
 			Header: []string{"Fleet", "As given", "Cheapest change", "Free after (GiB/GPU)"}, Rows: changes.rows, Raw: changes.raw,
-			Keys: []string{"fleet", "short_bytes_per_gpu", "change", "free_bytes_per_gpu_after", "note"}, DataName: "model-" + s.slug + "-fit-changes"})
+			Keys: []string{"fleet", "short_bytes_per_gpu", "change", "free_bytes_per_gpu_after", "note"}, DataName: "model-" + s.slug + "-fit-changes", RowLinks: links})
 	} else {
 		blocks = append(blocks, Text{Paragraphs: []string{"The scenario fits on every fleet as given."}})
 	}

@@ -43,6 +43,9 @@ type Figure struct {
 	// Height is the chart's height in CSS pixels; 0 means the default
 	// (420 px, less on narrow screens).
 	Height int
+	// MinWidth is the narrowest the chart may be drawn, in CSS pixels;
+	// on a narrower screen it scrolls sideways. 0 means no minimum.
+	MinWidth int
 }
 
 // Align is the alignment of a table column.
@@ -83,6 +86,13 @@ type Table struct {
 	// cells are null. Keys may run past Header: the extra columns (such as
 	// the note) are in the data files only. See docs/data.md.
 	Keys []string
+	// Fixed keeps the rows in their order: no sort buttons, for tables
+	// whose order is their meaning (a list of facts). Other tables of
+	// three rows or more sort by any column.
+	Fixed bool
+	// RowLinks optionally link each row's first cell, one site path
+	// (see Link) per row; "" leaves a row's cell as text.
+	RowLinks []string
 }
 
 // Assumptions is a box listing what a page's numbers assume.

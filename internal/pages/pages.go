@@ -211,6 +211,25 @@ type builder struct {
 }
 
 func modelPath(slug string) string { return "models/" + slug + ".html" }
+
+// modelLinks are the model pages, in catalog order: the row links of a
+// table with one row per model.
+func (b *builder) modelLinks() []string {
+	out := make([]string, len(b.studies))
+	for i, s := range b.studies {
+		out[i] = modelPath(s.slug)
+	}
+	return out
+}
+
+// fleetLinks are the fleet pages, in catalog order.
+func (b *builder) fleetLinks() []string {
+	out := make([]string, len(b.fleetSlugs))
+	for i, slug := range b.fleetSlugs {
+		out[i] = fleetPath(slug)
+	}
+	return out
+}
 func fleetPath(slug string) string { return "fleets/" + slug + ".html" }
 
 // gib rounds bytes to GiB with 3 decimals for charts.
@@ -309,23 +328,6 @@ func percentile(grid [][]float64, q float64) float64 {
 // rowsHeight sizes a chart with one row per model: 24 px a row plus room
 // for titles, axes and the legend.
 func rowsHeight(rows int) int { return max(420, 160+24*rows) }
-
-// ctxK is a max context in K tokens for heatmaps: NaN when nothing fits
-// or there is no layout, 1M+ when unbounded with no known model limit.
-func ctxK(p planOrErr, h headline, batch int64) float64 {
-	if p.err != nil {
-		return math.NaN()
-	}
-	l := h.maxContext(batch)
-	switch {
-	case l.LimitedByModel:
-	case l.Unbounded:
-		return 1024
-	case l.Tokens == 0:
-		return math.NaN()
-	}
-	return math.Round(float64(min(l.Tokens, 1<<30))/1024*10) / 10
-}
 
 // contexts is the context axis of a model's charts: the settings' grid,
 // extended by powers of two up to the model's maximum context.

@@ -2,8 +2,9 @@ package site
 
 import "embed"
 
-// The vendored ECharts build and its licence; assets/VERSIONS records
-// where they come from and the sha256 the tests check.
+// The vendored ECharts build (a custom build made by
+// scripts/echarts/build.sh) and the licences of what it bundles;
+// assets/VERSIONS records how it was made and the sha256 the tests check.
 var (
 	//go:embed assets/echarts.min.js
 	echartsJS []byte
@@ -13,6 +14,10 @@ var (
 	echartsNotice []byte
 	//go:embed assets/VERSIONS
 	echartsVersions []byte
+	//go:embed assets/LICENSE-zrender
+	zrenderLicence []byte
+	//go:embed assets/LICENSE-tslib
+	tslibLicence []byte
 )
 
 // templateFS holds the page layout and the partials for charts, tables,

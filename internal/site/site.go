@@ -58,6 +58,8 @@ const (
 	licencePath  = "assets/LICENSE"
 	noticePath   = "assets/NOTICE"
 	versionsPath = "assets/VERSIONS"
+	zrenderPath  = "assets/LICENSE-zrender"
+	tslibPath    = "assets/LICENSE-tslib"
 )
 
 var defaultNav = []pages.Link{{Text: "Overview", Href: "index.html"}, {Text: "About", Href: "about.html"}}
@@ -112,6 +114,8 @@ func Render(pgs []pages.Page, opt Options) (Files, error) {
 		licencePath:  echartsLicence,
 		noticePath:   echartsNotice,
 		versionsPath: echartsVersions,
+		zrenderPath:  zrenderLicence,
+		tslibPath:    tslibLicence,
 	}
 	if !opt.Standalone {
 		files[EChartsPath] = echartsJS
@@ -185,7 +189,10 @@ type (
 		EChartsSrc       string
 		EChartsInline    template.JS
 		HasCharts        bool
-		Blocks           []blockView
+		HasSortable      bool
+		// TOC lists the page's sections, on pages with enough of them.
+		TOC    []linkView
+		Blocks []blockView
 	}
 	blockView struct {
 		Kind  string
@@ -198,7 +205,7 @@ type (
 	chartView struct {
 		ID, Title, Caption string
 		Series             int
-		Height             int
+		Height, MinWidth   int
 		Option             template.JS
 	}
 	linkView struct {
@@ -210,8 +217,9 @@ type (
 		Header      []cellView
 		Rows        [][]cellView
 		CSV, JSON   string
+		Sortable    bool
 	}
-	cellView struct{ Text, Class string }
+	cellView struct{ Text, Class, Href string }
 )
 
 // renderPage renders one page and its data files.
@@ -250,6 +258,9 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 		switch b := b.(type) {
 		case pages.Text:
 			bv = blockView{Kind: "text", Text: b}
+			if b.Heading != "" && b.ID != "" {
+				view.TOC = append(view.TOC, linkView{Text: b.Heading, Href: "#" + b.ID})
+			}
 			if b.ID != "" && !elemIDPattern.MatchString(b.ID) {
 				err = fmt.Errorf("text id %q: must match %s", b.ID, elemIDPattern)
 			}
@@ -262,6 +273,7 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 		case pages.Table:
 			bv.Kind = "table"
 			bv.Table, err = tableBlock(pg.Path, b, data)
+			view.HasSortable = view.HasSortable || bv.Table.Sortable
 			useID(b.ID)
 		case pages.Assumptions:
 			bv = blockView{Kind: "assumptions", Items: b}
@@ -288,6 +300,9 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 		return nil, nil, err
 	}
 	detachView(&view, pg.Path, opt)
+	if len(view.TOC) < minTOC {
+		view.TOC = nil
+	}
 	if view.HasCharts {
 		if opt.Standalone {
 			view.EChartsInline = template.JS(echartsJS)
@@ -302,6 +317,12 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 	return buf.Bytes(), data, nil
 }
 
+// minTOC is the fewest sections that earn a page a table of contents.
+const minTOC = 5
+
+// minSortRows is the fewest rows that make a table sortable.
+const minSortRows = 3
+
 func chartBlock(f pages.Figure) (chartView, error) {
 	if f.Chart == nil {
 		return chartView{}, errors.New("figure without a chart")
@@ -311,12 +332,13 @@ func chartBlock(f pages.Figure) (chartView, error) {
 		return chartView{}, err
 	}
 	return chartView{
-		ID:      f.Chart.ChartID(),
-		Title:   f.Chart.ChartTitle(),
-		Caption: f.Caption,
-		Series:  f.Chart.SeriesCount(),
-		Height:  min(max(f.Height, 0), 4000),
-		Option:  opt,
+		ID:       f.Chart.ChartID(),
+		Title:    f.Chart.ChartTitle(),
+		Caption:  f.Caption,
+		Series:   f.Chart.SeriesCount(),
+		Height:   min(max(f.Height, 0), 4000),
+		MinWidth: min(max(f.MinWidth, 0), 4000),
+		Option:   opt,
 	}, nil
 }
 
@@ -357,6 +379,11 @@ func detachView(v *pageView, page string, opt Options) {
 		}
 		b.Table.CSV = detach(page, b.Table.CSV, opt)
 		b.Table.JSON = detach(page, b.Table.JSON, opt)
+		for _, row := range b.Table.Rows {
+			if len(row) > 0 {
+				row[0].Href = detach(page, row[0].Href, opt)
+			}
+		}
 	}
 }
 
@@ -435,6 +462,9 @@ func tableBlock(pagePath string, t pages.Table, data Files) (tableView, error) {
 	if len(t.Align) > len(t.Header) {
 		errs = append(errs, fmt.Errorf("table %q: %d alignments for %d columns", t.Caption, len(t.Align), len(t.Header)))
 	}
+	if t.RowLinks != nil && len(t.RowLinks) != len(t.Rows) {
+		errs = append(errs, fmt.Errorf("table %q: %d row links for %d rows", t.Caption, len(t.RowLinks), len(t.Rows)))
+	}
 	if t.Raw != nil {
 		if len(t.Raw) != len(t.Rows) {
 			errs = append(errs, fmt.Errorf("table %q: %d raw rows for %d rows", t.Caption, len(t.Raw), len(t.Rows)))
@@ -489,13 +519,21 @@ func tableBlock(pagePath string, t pages.Table, data Files) (tableView, error) {
 	for j, h := range t.Header {
 		tv.Header = append(tv.Header, cellView{Text: h, Class: classes[j]})
 	}
-	for _, row := range t.Rows {
+	for i, row := range t.Rows {
 		cells := make([]cellView, len(row))
 		for j, c := range row {
 			cells[j] = cellView{Text: c, Class: classes[j]}
 		}
+		if i < len(t.RowLinks) && t.RowLinks[i] != "" && len(cells) > 0 {
+			lv, err := resolveLink(pagePath, pages.Link{Text: row[0], Href: t.RowLinks[i]})
+			if err != nil {
+				return tableView{}, fmt.Errorf("table %q: row %d: %w", t.Caption, i+1, err)
+			}
+			cells[0].Href = lv.Href
+		}
 		tv.Rows = append(tv.Rows, cells)
 	}
+	tv.Sortable = len(t.Rows) >= minSortRows && !t.Fixed
 	if t.DataName != "" {
 		csvPath, jsonPath := "data/"+t.DataName+".csv", "data/"+t.DataName+".json"
 		csvBytes, err := TableCSV(t)

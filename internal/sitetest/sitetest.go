@@ -76,6 +76,9 @@ type ChartReport struct {
 	// Shapes counts SVG paths, rects and texts drawn.
 	Shapes        int
 	Width, Height int
+	// Cells counts the cells of heat maps that show labels; Labelled
+	// those of them whose label was drawn with some text.
+	Cells, Labelled int
 }
 
 // pageCheck is what the page reports about itself.
@@ -87,8 +90,12 @@ type pageCheck struct {
 		Shapes int    `json:"shapes"`
 		W      int    `json:"w"`
 		H      int    `json:"h"`
+		Cells  int    `json:"cells"`
+		Labels int    `json:"labelled"`
 	} `json:"charts"`
-	Refs []struct {
+	Overlaps []string `json:"overlaps"`
+	Sorting  []string `json:"sorting"`
+	Refs     []struct {
 		Attr string `json:"attr"`
 		URL  string `json:"url"`
 		Tag  string `json:"tag"`
@@ -123,15 +130,72 @@ const tooltipJS = `(function () {
 })()`
 
 const inspectJS = `(function () {
-  var out = {charts: [], refs: [], missingAnchors: [], pwned: '', images: 0};
+  var out = {charts: [], refs: [], missingAnchors: [], pwned: '', images: 0, overlaps: [], sorting: []};
   if (typeof window.__pwned !== 'undefined') { out.pwned = String(window.__pwned); }
   document.querySelectorAll('[data-kvplot-chart]').forEach(function (el) {
     var inst = window.echarts ? echarts.getInstanceByDom(el) : null;
     var svg = el.querySelector('svg');
-    out.charts.push({id: el.id, want: +el.getAttribute('data-kvplot-series'),
+    var c = {id: el.id, want: +el.getAttribute('data-kvplot-series'),
       got: inst ? inst.getOption().series.length : -1,
       shapes: svg ? svg.querySelectorAll('path, rect, text').length : 0,
-      w: el.clientWidth, h: el.clientHeight});
+      w: el.clientWidth, h: el.clientHeight, cells: 0, labelled: 0};
+    if (inst) {
+      inst.getModel().eachSeries(function (s) {
+        if (s.subType !== 'heatmap' || !s.get(['label', 'show'])) { return; }
+        var d = s.getData();
+        for (var i = 0; i < d.count(); i++) {
+          c.cells++;
+          var g = d.getItemGraphicEl(i);
+          var t = g && g.getTextContent && g.getTextContent();
+          if (t && !t.ignore && !t.invisible && t.style && String(t.style.text || '').trim() !== '') { c.labelled++; }
+        }
+      });
+    }
+    out.charts.push(c);
+    if (!inst || !svg) { return; }
+    var names = [];
+    var opt = inst.getOption();
+    ['xAxis', 'yAxis'].forEach(function (k) { (opt[k] || []).forEach(function (a) { if (a.name) { names.push(a.name); } }); });
+    var texts = Array.prototype.slice.call(svg.querySelectorAll('text')).map(function (t) {
+      var r = t.getBoundingClientRect(); return {text: t.textContent, r: r};
+    }).filter(function (t) { return t.r.width > 0 && t.r.height > 0; });
+    texts.forEach(function (a) {
+      if (names.indexOf(a.text) < 0) { return; }
+      texts.forEach(function (b) {
+        if (a === b || names.indexOf(b.text) >= 0) { return; }
+        var w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+        var h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        if (w > 1 && h > 1) { out.overlaps.push(el.id + ': axis name "' + a.text + '" overlaps "' + b.text + '"'); }
+      });
+    });
+  });
+  document.querySelectorAll('table.sortable').forEach(function (table, ti) {
+    var heads = table.tHead.rows[0].cells;
+    var where = (table.closest('[id]') || {}).id || ('table ' + ti);
+    var numCol = -1;
+    for (var j = 1; j < heads.length; j++) { if (heads[j].classList.contains('num')) { numCol = j; break; } }
+    [0, numCol].forEach(function (col) {
+      if (col < 0) { return; }
+      var button = heads[col].querySelector('button');
+      if (!button) { out.sorting.push(where + ': column ' + col + ' has no sort button'); return; }
+      [1, -1].forEach(function (dir) {
+        button.click();
+        var state = heads[col].getAttribute('aria-sort');
+        if (state !== (dir > 0 ? 'ascending' : 'descending')) { out.sorting.push(where + ': column ' + col + ' aria-sort ' + state); }
+        var cells = Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[col].textContent; });
+        for (var i = 1; i < cells.length; i++) {
+          var a = cells[i - 1], b = cells[i], d;
+          if (col === numCol) {
+            var p = parseFloat(a.replace(/,/g, '')), q = parseFloat(b.replace(/,/g, ''));
+            if (isNaN(p) || isNaN(q)) { if (!isNaN(q) && isNaN(p)) { out.sorting.push(where + ': column ' + col + ': ' + a + ' before the number ' + b); } continue; }
+            d = p - q;
+          } else {
+            d = a.localeCompare(b, 'en', {numeric: true});
+          }
+          if (d * dir > 0) { out.sorting.push(where + ': column ' + col + (dir > 0 ? ' ascending' : ' descending') + ': ' + a + ' before ' + b); break; }
+        }
+      });
+    });
   });
   document.querySelectorAll('a[href], script[src], link[href], img[src]').forEach(function (el) {
     var attr = el.getAttribute('href') !== null ? 'href' : 'src';
@@ -298,8 +362,17 @@ func checkPage(browserCtx context.Context, dir, page string) (PageReport, error)
 	if check.Images > 0 {
 		note(true, "%d <img> elements on the page (kvplot draws none)", check.Images)
 	}
+	for _, o := range check.Overlaps {
+		note(true, "chart %s", o)
+	}
+	for _, o := range check.Sorting {
+		note(true, "sorting %s", o)
+	}
 	for _, c := range check.Charts {
-		pr.Charts = append(pr.Charts, ChartReport{ID: c.ID, WantSeries: c.Want, GotSeries: c.Got, Shapes: c.Shapes, Width: c.W, Height: c.H})
+		pr.Charts = append(pr.Charts, ChartReport{ID: c.ID, WantSeries: c.Want, GotSeries: c.Got, Shapes: c.Shapes, Width: c.W, Height: c.H, Cells: c.Cells, Labelled: c.Labels})
+		if c.Labels < c.Cells {
+			note(true, "chart %s: %d of %d heat-map cells have no label", c.ID, c.Cells-c.Labels, c.Cells)
+		}
 		switch {
 		case c.Got < 0:
 			note(true, "chart %s: no ECharts instance", c.ID)

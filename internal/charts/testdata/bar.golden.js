@@ -89,10 +89,9 @@
         "b"
       ],
       "axisLabel": {
+        "interval": "0",
         "showMinLabel": null,
-        "showMaxLabel": null,
-        "width": 160,
-        "overflow": "truncate"
+        "showMaxLabel": null
       }
     }
   ]

@@ -24,7 +24,7 @@
       "type": "line",
       "showSymbol": true,
       "symbol": "circle",
-      "symbolSize": 6,
+      "symbolSize": 7,
       "data": [
         0.125,
         0.25,
@@ -42,7 +42,9 @@
               "type": "dashed"
             },
             "label": {
-              "color": "#b22222"
+              "show": true,
+              "color": "#b22222",
+              "formatter": "L4 budget"
             }
           }
         ],
@@ -52,7 +54,7 @@
         ],
         "label": {
           "show": true,
-          "position": "insideStartTop",
+          "position": "insideEndTop",
           "formatter": "{b}"
         },
         "emphasis": {
@@ -70,8 +72,8 @@
       "name": "Llama-3-70B",
       "type": "line",
       "showSymbol": true,
-      "symbol": "circle",
-      "symbolSize": 6,
+      "symbol": "rect",
+      "symbolSize": 7,
       "data": [
         0.3125,
         null,

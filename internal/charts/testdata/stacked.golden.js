@@ -1,8 +1,8 @@
 {
   "animation": false,
   "color": [
-    "#4e79a7",
-    "#f28e2b",
+    "#2b5c8a",
+    "#e8833a",
     "#f28e2b"
   ],
   "grid": [
@@ -16,8 +16,14 @@
   ],
   "legend": {
     "type": "scroll",
+    "show": true,
     "left": "center",
-    "bottom": "4"
+    "bottom": "4",
+    "data": [
+      "weights",
+      "KV cache",
+      "other"
+    ]
   },
   "series": [
     {
@@ -108,7 +114,7 @@
   },
   "tooltip": {
     "trigger": "axis",
-    "formatter": function (ps) { var e = echarts.format.encodeHTML; var f = (function (v) { if (v == null || v === '' || isNaN(v)) { return 'n/a'; } v = +v; var s = Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(+v.toPrecision(3)); return s + ' GiB'; }); if (!ps.length) { return ''; } var t = 0; var h = e(String(ps[0].axisValueLabel)); for (var i = 0; i < ps.length; i++) { var v = ps[i].value; if (v != null && !isNaN(v)) { t += +v; } h += '<br>' + ps[i].marker + e(String(ps[i].seriesName)) + ': <b>' + e(f(v)) + '</b>'; } return h + '<br>Total: <b>' + e(f(t)) + '</b>'; },
+    "formatter": function (ps) { var e = echarts.format.encodeHTML; var f = (function (v) { if (v == null || v === '' || isNaN(v)) { return 'n/a'; } v = +v; var s = Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(+v.toPrecision(3)); return s + ' GiB'; }); if (!ps.length) { return ''; } var t = 0; var h = e(String(ps[0].axisValueLabel)); var cap = ''; for (var i = 0; i < ps.length; i++) { var v = ps[i].value; if (ps[i].seriesIndex >= 3) { if (ps[i].seriesIndex === 3) { cap = '<br>' + ps[i].marker + e(String(ps[i].seriesName)) + ': <b>' + e(f(v)) + '</b>'; } continue; } if (v != null && !isNaN(v)) { t += +v; } h += '<br>' + ps[i].marker + e(String(ps[i].seriesName)) + ': <b>' + e(f(v)) + '</b>'; } return h + '<br>Total: <b>' + e(f(t)) + '</b>' + cap; },
     "axisPointer": {
       "type": "shadow"
     },
@@ -127,11 +133,8 @@
       ],
       "axisLabel": {
         "interval": "0",
-        "rotate": 30,
         "showMinLabel": null,
-        "showMaxLabel": null,
-        "width": 120,
-        "overflow": "truncate"
+        "showMaxLabel": null
       }
     }
   ],
