@@ -216,6 +216,8 @@ func flipSentence(c Cell) string {
 	switch {
 	case c.Head.Verdict == Fits:
 		return fmt.Sprintf("%s now fits on %s (was: %s)", c.ModelName, c.FleetTitle, c.Base.Verdict)
+	case c.Base.Verdict == Fits && c.Head.Verdict == DoesNotFit && c.Head.Reason != "":
+		return fmt.Sprintf("%s no longer fits on %s (%s)", c.ModelName, c.FleetTitle, c.Head.Reason)
 	case c.Base.Verdict == Fits:
 		return fmt.Sprintf("%s no longer fits on %s (%s: %s)", c.ModelName, c.FleetTitle, c.Head.Verdict, c.Head.Reason)
 	}
