@@ -164,7 +164,7 @@ func (b *builder) speedSection(s *study, ctxs []int64) []Block {
 	blocks = append(blocks, Table{ID: "speed-table", DataName: "model-" + s.slug + "-speed",
 		Caption: fmt.Sprintf("At the end of each serving curve (%s-token sequences): decode step of all sequences of a replica (bound and estimate, ms), output per sequence and for the whole fleet (estimate, tokens/s), time to first token of a %s-token prompt (bound and estimate, ms), cost per million output tokens (estimate, $).", units.Group(ctx), units.Group(ctx)),
 		Header:  []string{"Fleet", "Layout", "Sequences/replica", "Step bound (ms)", "Step est. (ms)", "Tokens/s/seq", "Tokens/s fleet", "TTFT bound (ms)", "TTFT est. (ms)", "$/M tokens"},
-		Keys:    []string{"fleet", "layout", "max_concurrency_served", "decode_step_ms_bound", "decode_step_ms", "output_per_s_per_seq", "output_per_s_fleet", "prefill_ms_bound", "prefill_ms", "usd_per_million_output", "note"},
+		Keys:    []string{"fleet", "layout", "max_concurrency_served", "decode_step_ms_bound", "decode_step_ms", "output_per_second_per_sequence", "output_per_second_fleet", "prefill_ms_bound", "prefill_ms", "usd_per_million_output", "note"},
 		Rows:    tbl.rows, Raw: tbl.raw})
 	return blocks
 }
@@ -186,7 +186,7 @@ func (b *builder) speedIndex() []Block {
 	keys := []string{"model"}
 	for _, f := range c.Fleets {
 		header = append(header, f.Title+" tokens/s")
-		keys = append(keys, "output_per_s_"+f.Name)
+		keys = append(keys, "output_per_second_"+f.Name)
 	}
 	header = append(header, "Cheapest fleet", "$/M tokens")
 	keys = append(keys, "cheapest_fleet", "usd_per_million_output", "note")
