@@ -125,10 +125,12 @@ func layoutProblem(m *Model, h Hardware, l Layout) string {
 
 // ChooseLayout places m on h in every layout of h.Layouts and picks the one
 // that holds the most concurrent sequences of context tokens over the whole
-// fleet (replicas × per replica). Ties go to the smaller TP, then the
-// smaller PP; when no layout holds a single sequence, to the layout with the
-// most KV budget per accelerator (the least short), so that a model too big
-// for the fleet is shown at its best.
+// fleet (replicas × per replica). Pipeline parallelism is for a model one
+// node cannot hold: while a single-stage layout holds a sequence, it wins
+// over every pipelined one. Ties go to the smaller TP, then the smaller PP;
+// when no layout holds a single sequence, to the layout with the most KV
+// budget per accelerator (the least short), so that a model too big for the
+// fleet is shown at its best.
 func ChooseLayout(m *Model, s Scenario, h Hardware, context int64) LayoutChoice {
 	var ok, refused []LayoutOption
 	for _, l := range h.Layouts() {
@@ -149,8 +151,17 @@ func ChooseLayout(m *Model, s Scenario, h Hardware, context int64) LayoutChoice 
 		}
 		ok = append(ok, o)
 	}
+	// Pipeline stages span nodes only when a node cannot hold a replica:
+	// while some single-stage layout holds a sequence, those come first.
+	singleHolds := false
+	for _, o := range ok {
+		singleHolds = singleHolds || (o.PP == 1 && o.Total > 0)
+	}
 	sort.SliceStable(ok, func(i, j int) bool {
 		a, b := ok[i], ok[j]
+		if singleHolds && (a.PP == 1) != (b.PP == 1) {
+			return a.PP == 1
+		}
 		if a.Total != b.Total {
 			return a.Total > b.Total
 		}

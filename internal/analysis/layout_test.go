@@ -80,6 +80,21 @@ func TestChooseLayoutNeedsPPAcrossNodes(t *testing.T) {
 			t.Errorf("layout %+v holds %d sequences; only TP 8 × PP 2 should fit", o.Layout, o.Total)
 		}
 	}
+	// 80 GiB accelerators: one node holds the model, so the two nodes serve
+	// two TP 8 replicas rather than one pipeline over both (which would
+	// hold more sequences by storing the weights once).
+	big := h
+	big.CapacityBytes = 80 << 30
+	cb := ChooseLayout(m, sc, big, 4096)
+	b2, ok := cb.Best()
+	if !ok || b2.Layout != (Layout{TP: 8, PP: 1, Replicas: 2}) {
+		t.Errorf("16 × 80 GiB: chosen %+v, want TP 8 × 2 replicas", b2.Layout)
+	}
+	for _, o := range cb.Options {
+		if o.PP == 2 && o.Problem == "" && o.Total <= b2.Total {
+			t.Errorf("TP 8 × PP 2 on 16 × 80 GiB holds %d sequences, not more than the chosen %d: the test no longer shows the rule", o.Total, b2.Total)
+		}
+	}
 	// One node alone: no layout holds the weights, but the model is still
 	// placed (it does not fit), at the layout that is least short.
 	one := h
