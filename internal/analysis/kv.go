@@ -58,6 +58,9 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 	case LinearAttention:
 		s := stateDType(kv)
 		la := l.Linear
+		if la.Lightning {
+			return cacheCost{State: ceilDiv(f32.Bytes(mulSatN(la.VHeads, la.KHeadDim, la.VHeadDim)), tp)}
+		}
 		conv := s.Bytes(mulSat(addSat(mulSatN(2, la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)), la.ConvKernel-1))
 		rec := s.Bytes(mulSat(la.VHeads, mulSat(la.KHeadDim, la.VHeadDim)))
 		return cacheCost{State: ceilDiv(addSat(conv, rec), tp)}

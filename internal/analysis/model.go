@@ -22,8 +22,8 @@ const (
 	MLAAttention
 	// MambaMixer is a selective state-space layer: a fixed state per sequence.
 	MambaMixer
-	// LinearAttention is a linear-attention (gated delta-net) layer: a fixed
-	// state per sequence.
+	// LinearAttention is a linear-attention layer (Qwen3-Next's gated
+	// delta-net, MiniMax's lightning attention): a fixed state per sequence.
 	LinearAttention
 	// NoMixer is a block without a token mixer, only a feed-forward part
 	// (Nemotron-H's MLP and MoE blocks): it caches nothing.
@@ -153,13 +153,19 @@ type Mamba struct {
 	NoGatedNorm bool
 }
 
-// Linear is a gated delta-net linear-attention mixer (Qwen3-Next).
+// Linear is a linear-attention mixer: a gated delta-net (Qwen3-Next) or,
+// with Lightning, MiniMax's lightning attention.
 type Linear struct {
 	KHeads     int64
 	VHeads     int64
 	KHeadDim   int64
 	VHeadDim   int64
-	ConvKernel int64
+	ConvKernel int64 // gated delta-net only
+	// Lightning is MiniMax's lightning attention: a fused q/k/v projection,
+	// a sigmoid output gate, an RMSNorm over all heads and the output
+	// projection, no convolution; its state is one KHeadDim × VHeadDim
+	// matrix per head, kept in float32 whatever the cache format.
+	Lightning bool
 }
 
 // FFN is a layer's feed-forward block: a dense MLP or a mixture of experts.

@@ -371,6 +371,14 @@ func (l Linear) tally(t *tally, h int64) {
 	const c = StateMixerWeights
 	keyDim := mulSat(l.KHeads, l.KHeadDim)
 	valDim := mulSat(l.VHeads, l.VHeadDim)
+	if l.Lightning {
+		// MiniMax: qkv_proj, output_gate, norm, out_proj, no biases
+		t.mat(c, addSat(mulSat(2, keyDim), valDim), h, sharded)
+		t.mat(c, valDim, h, sharded)
+		t.add(c, valDim, sharded)
+		t.mat(c, h, valDim, sharded)
+		return
+	}
 	t.mat(c, addSat(mulSat(2, keyDim), mulSat(2, valDim)), h, sharded) // in_proj_qkvz
 	t.mat(c, mulSat(2, l.VHeads), h, sharded)                          // in_proj_ba
 	t.add(c, mulSat(addSat(mulSat(2, keyDim), valDim), l.ConvKernel), sharded)

@@ -130,6 +130,8 @@ var untestedFamilies = map[string]string{
 	"nemotron_h":      "catalog model nemotron-3-nano-30b-a3b",
 	"glm4":            "no verbatim GLM-4-0414 config found",
 	"cohere2":         "no verbatim Command R7B config found (gated repository)",
+	"minimax":         "no published config in transformers' layer_types form; TestMiniMaxLayerTypes reads MiniMax-M1 written that way",
+	"minimax_text_01": "MiniMax-M1's architecture and keys (attn_type_list) under its own name; no verbatim config found",
 }
 
 // TestEveryFamilyHasAConfig: each family kvplot reads has a real config
@@ -171,6 +173,12 @@ var familyCaches = []struct {
 	// (d_ssm 3072 + 2 × 1 group × d_state 256) × (kernel 4 − 1) and SSM state
 	// 24 heads × 128 × 256, bf16: 21,504 + 1,572,864 bytes a layer.
 	{"tiiuae--falcon-h1-7b-instruct", 44 * 1024, 44 * (21_504 + 1_572_864)},
+	// MiniMax-M1: attn_type_list makes every 8th layer softmax attention (10
+	// layers × 8 KV heads × 128, K and V in bf16: 4,096 bytes a token); the
+	// other 70 are lightning attention, whose state is a float32 matrix of
+	// head_dim × head_dim per head: 64 × 128 × 128 × 4 bytes a layer
+	// (modeling_minimax_m1.py allocates it as float32).
+	{"minimaxai--minimax-m1", 10 * 4096, 70 * 64 * 128 * 128 * 4},
 }
 
 func TestFamilyCaches(t *testing.T) {
@@ -203,4 +211,59 @@ func windowed(m *analysis.Model) bool {
 		}
 	}
 	return false
+}
+
+// TestMiniMaxLayerTypes: transformers' own MiniMax config (model_type
+// minimax) states the layer pattern as layer_types where MiniMax's remote
+// code used attn_type_list. The same model written either way must count
+// the same, and a MiniMax config with neither is refused.
+func TestMiniMaxLayerTypes(t *testing.T) {
+	src := filepath.Join(familyDir, "minimaxai--minimax-m1.config.json")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := LoadModelAs(src, ReadOptions{WeightsGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, v := range cfg["attn_type_list"].([]any) {
+		if v.(float64) == 0 {
+			types = append(types, "linear_attention")
+		} else {
+			types = append(types, "full_attention")
+		}
+	}
+	delete(cfg, "attn_type_list")
+	delete(cfg, "auto_map")
+	cfg["model_type"], cfg["architectures"] = "minimax", []string{"MiniMaxForCausalLM"}
+	write := func(name string, c map[string]any) string {
+		p := filepath.Join(t.TempDir(), name)
+		b, _ := json.Marshal(c)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg["layer_types"] = types
+	m, err := LoadModelAs(write("minimax.json", cfg), ReadOptions{WeightsGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Arch.Params().Total, orig.Arch.Params().Total; got != want {
+		t.Errorf("Params(minimax with layer_types).Total = %d, want %d (the attn_type_list form)", got, want)
+	}
+	bf16, _ := analysis.LookupKVDType("bf16")
+	if got, want := m.Arch.StateBytesPerSequence(bf16), orig.Arch.StateBytesPerSequence(bf16); got != want {
+		t.Errorf("StateBytesPerSequence(minimax with layer_types) = %d, want %d", got, want)
+	}
+	delete(cfg, "layer_types")
+	if _, err := LoadModelAs(write("bare.json", cfg), ReadOptions{WeightsGiven: true}); err == nil || !strings.Contains(err.Error(), "layer_types") {
+		t.Errorf("a minimax config without layer_types: err = %v, want a refusal naming layer_types", err)
+	}
 }

@@ -63,7 +63,10 @@ type family struct {
 	// parallelMamba: every layer runs attention and a Mamba-2 mixer side by
 	// side on the same input, then an MLP (Falcon-H1).
 	parallelMamba bool
-	defaultFFN4x  bool // intermediate defaults to 4 × hidden
+	// lightning: linear-attention layers are MiniMax's lightning attention,
+	// as wide as the softmax attention (num_attention_heads × head_dim).
+	lightning    bool
+	defaultFFN4x bool // intermediate defaults to 4 × hidden
 	// newDecoder is Falcon's two-norm layout with grouped KV heads.
 	newDecoder bool
 	// defaults are the config class's values for whole-number fields a
@@ -153,6 +156,14 @@ var families = []family{
 	{name: "falcon_mamba", architectures: []string{"FalconMambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mamba", architectures: []string{"MambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mistral3_text", normsPerLayer: 2},
+	// MiniMax: lightning (linear) attention layers with a fixed float32
+	// state and softmax attention layers, chosen by attn_type_list (0
+	// lightning, 1 softmax) in the remote-code configs or layer_types in
+	// transformers' own; a mixture of experts in every layer.
+	{name: "minimax_m1", architectures: []string{"MiniMaxM1ForCausalLM"}, normsPerLayer: 2, lightning: true},
+	{name: "minimax_text_01", architectures: []string{"MiniMaxText01ForCausalLM"}, normsPerLayer: 2, lightning: true},
+	{name: "minimax", architectures: []string{"MiniMaxForCausalLM"}, normsPerLayer: 2, lightning: true},
+	{name: "minimax_m2", architectures: []string{"MiniMaxM2ForCausalLM"}, refused: "MiniMax-M2 is a different architecture from MiniMax-Text-01/M1 (softmax attention in every layer with QK norms over all heads, a sigmoid router with score-correction bias, multi-token-prediction modules) and kvplot has no published config and exact count to check its rule against"},
 	// Falcon-H1: attention and a Mamba-2 mixer in parallel in every layer,
 	// then a gated MLP; input and pre-feed-forward RMSNorms; untied.
 	{name: "falcon_h1", architectures: []string{"FalconH1ForCausalLM"}, normsPerLayer: 2, parallelMamba: true,

@@ -32,7 +32,7 @@ var hfFields = []string{
 	"state_size", "conv_kernel", "expand", "time_step_rank", "use_conv_bias", "use_bias",
 	"full_attention_interval", "mamba_ssm_cache_dtype", "linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim",
 	"mamba_n_heads", "mamba_n_groups", "mamba_d_head", "mamba_d_ssm", "mamba_rms_norm", "projectors_bias", "attn_layer_indices",
-	"hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "moe_shared_expert_intermediate_size",
+	"attn_type_list", "hybrid_override_pattern", "mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "moe_shared_expert_intermediate_size",
 	"image_size", "patch_size", "num_channels",
 	// kvplot's own extras, for architectures a config cannot express
 	"mlp_kind", "norm_type", "norms_per_layer", "final_norm", "qk_norm",
@@ -337,6 +337,13 @@ func interpretText(f *file, o *obj, famp *family, native bool) (analysis.Model, 
 	mla := mlaFor(o, attn.Heads)
 	mamba := mambaFor(f, o, fam, mt, m.Hidden)
 	linear := linearFor(o)
+	if fam.lightning {
+		// lightning attention is as wide as the softmax attention
+		linear = analysis.Linear{Lightning: true, KHeads: attn.Heads, VHeads: attn.Heads, KHeadDim: attn.HeadDim, VHeadDim: attn.HeadDim}
+		if si, _ := o.integer(0, maxCount, "shared_intermediate_size"); si > 0 {
+			f.errorf(o.vals["shared_intermediate_size"], o.prefix+"shared_intermediate_size", "kvplot does not size MiniMax's shared expert (no published checkpoint has one), got %d", si)
+		}
+	}
 	// A window or chunk larger than the model's max context is accepted:
 	// real configs carry unused ones (Qwen2.5: 131072 with a 32768 context),
 	// and a cache capped at the window is still right at every context.
@@ -414,7 +421,7 @@ func checkMixers(f *file, o *obj, kinds []analysis.LayerKind, mamba analysis.Mam
 			ok = false
 		}
 	}
-	if has[analysis.LinearAttention] && (linear.KHeads == 0 || linear.VHeads == 0 || linear.KHeadDim == 0 || linear.VHeadDim == 0 || linear.ConvKernel == 0) {
+	if has[analysis.LinearAttention] && !linear.Lightning && (linear.KHeads == 0 || linear.VHeads == 0 || linear.KHeadDim == 0 || linear.VHeadDim == 0 || linear.ConvKernel == 0) {
 		missing("linear-attention", "linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim", "linear_conv_kernel_dim")
 		ok = false
 	}
@@ -464,6 +471,28 @@ func layerKinds(f *file, o *obj, fam family, mt string, n int) []analysis.LayerK
 			return nil
 		}
 		return kinds
+	}
+	if v, ok := o.vals["attn_type_list"]; ok && fam.lightning {
+		// MiniMax's remote-code configs: 0 lightning attention, 1 softmax.
+		if v.Kind != yaml.SequenceNode || len(v.Content) != n {
+			f.errorf(v, o.prefix+"attn_type_list", "must list one attention type (0 or 1) for each of the %d layers", n)
+			return nil
+		}
+		for i, e := range v.Content {
+			t, ok := f.intValue(e, fmt.Sprintf("%sattn_type_list[%d]", o.prefix, i), 0, 1)
+			if !ok {
+				return nil
+			}
+			kinds[i] = analysis.FullAttention
+			if t == 0 {
+				kinds[i] = analysis.LinearAttention
+			}
+		}
+		return kinds
+	}
+	if fam.lightning {
+		f.errorf(o.n, o.prefix+"layer_types", "missing: a MiniMax config needs layer_types (or attn_type_list) to say which layers are lightning attention")
+		return nil
 	}
 	if pat, ok := o.str("hybrid_override_pattern"); ok {
 		if len(pat) != n {
