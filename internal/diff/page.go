@@ -95,9 +95,9 @@ func (r *Report) moveBlocks(id, what, chartID, unit string, ms []Move, values fu
 	if len(ms) == 0 {
 		return append(blocks, pages.Text{Paragraphs: []string{"Unchanged on every pair that fits on both sides."}})
 	}
-	if hm, ok := r.changeMap(chartID+"Map", what, ms); ok {
+	if hm, ok := r.changeMap(chartID+"Map", what, ms, id == "concurrency"); ok {
 		blocks = append(blocks, pages.Figure{Chart: hm, Height: max(420, 170+24*len(hm.Y)),
-			Caption: "Every model × fleet pair: green grows, red shrinks, the scale saturates at ±100 % (the tooltip has the exact change); grey pairs do not fit on both sides or move to or from unbounded."})
+			Caption: "Every model × fleet pair: green grows, red shrinks, the scale saturates at ±100 % (the tooltip has the exact change); grey pairs do not fit on both sides, move to or from unbounded (or 0), or (for concurrency) have a model limit below the scenario context."})
 	}
 	bar := charts.Bar{ID: chartID, Title: what + ": largest changes", Subtitle: "head vs base, % (pairs that fit on both sides)",
 		XName: "model · fleet", YName: "change", YUnit: "%", Horizontal: true}
@@ -138,7 +138,7 @@ func changeColor(ratio float64) string {
 
 // changeMap is a models × fleets heat map of the relative change of one
 // figure, on a red–white–green scale; false when there is no pair to show.
-func (r *Report) changeMap(id, what string, ms []Move) (charts.HeatMap, bool) {
+func (r *Report) changeMap(id, what string, ms []Move, concurrency bool) (charts.HeatMap, bool) {
 	hm := charts.HeatMap{ID: id, Title: what + ": change", Subtitle: "head vs base, %", XName: "fleet", YName: "model", Unit: "%",
 		Min: -100, Max: 100, NoFit: "not comparable", Colors: []string{"#cf222e", "#f6f8fa", "#2da44e"}}
 	rows, cols := map[string]int{}, map[string]int{}
@@ -164,7 +164,8 @@ func (r *Report) changeMap(id, what string, ms []Move) (charts.HeatMap, bool) {
 	// not comparable until a move says otherwise.
 	for _, c := range r.Cells {
 		v := math.NaN()
-		if c.Base != nil && c.Head != nil && c.Base.Verdict == Fits && c.Head.Verdict == Fits {
+		if c.Base != nil && c.Head != nil && c.Base.Verdict == Fits && c.Head.Verdict == Fits &&
+			(!concurrency || (c.Base.MaxConcurrency != nil && c.Head.MaxConcurrency != nil)) {
 			v = 0
 		}
 		hm.Values[rows[c.Model]][cols[c.Fleet]] = v
