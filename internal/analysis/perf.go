@@ -286,6 +286,9 @@ type SpeedCalibration struct {
 	// of held-out decode and prefill estimates stay within, in percent: the
 	// "±x%" figures state.
 	DecodeErrorP80Pct, PrefillErrorP80Pct float64
+	// HeldOutWithinTarget of HeldOutCount held-out estimates are within
+	// ±25% (single-GPU decode) or ±35% (tensor-parallel decode, prefill).
+	HeldOutWithinTarget, HeldOutCount int
 }
 
 // EstimateLabel is how a figure of decode (or prefill) estimates names
