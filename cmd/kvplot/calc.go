@@ -397,6 +397,9 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		if err != nil {
 			return res, err
 		}
+		if err := checkKVCacheMemory(f.kvCacheMemory, settings.KVCacheMemoryBytes, fleet.hw.CapacityBytes); err != nil {
+			return res, err
+		}
 		settings.ModelFamily = m.Family
 		acc := engine.Accelerator{ID: fleet.accel}
 		if cat != nil {
@@ -572,6 +575,9 @@ func calcFleetFor(f calcFlags, cat *spec.Catalog, changed func(string) bool) (re
 		}
 		if b == 0 {
 			return r, false, usagef("calc: --gpu-memory must be more than 0 bytes")
+		}
+		if err := checkGPUMemory(f.gpuMemory, b); err != nil {
+			return r, false, err
 		}
 		r.hw.CapacityBytes = b
 	}

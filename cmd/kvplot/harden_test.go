@@ -156,3 +156,28 @@ func TestSiteIndependentOfSpecsSpelling(t *testing.T) {
 		}
 	}
 }
+
+// Flags that describe an impossible machine are refused in one line, in
+// the flag's terms, instead of printing figures for it.
+func TestFlagsCheckedAgainstTheMachine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"kv cache memory beyond the GPU", []string{"--gpu", "h100-sxm", "--engine", "vllm", "--kv-cache-memory", "1TiB"}, "--kv-cache-memory 1TiB is more than the whole GPU (79.19 GiB)"},
+		{"half a byte of GPU", []string{"--gpu-memory", "0.5B"}, "less than kvplot's minimum of 1 MiB"},
+		{"a kilobyte GPU", []string{"--gpu-memory", "1000KB"}, "less than kvplot's minimum of 1 MiB"},
+		{"sglang on a GPU smaller than its reserve", []string{"--gpu-memory", "2GiB", "--engine", "sglang"}, "too small for SGLang"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errs, code := runKVPlot(append([]string{"calc", "--specs", "../../specs", "--model", "llama-3-8b"}, tc.args...)...)
+			if code != 1 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || out != "" {
+				t.Errorf("calc %v = exit %d, stdout %q, stderr %q; want exit 1 and one line containing %q", tc.args, code, out, errs, tc.want)
+			}
+			if strings.Contains(errs, "mem_fraction_static") {
+				t.Errorf("calc %v blames a mem_fraction_static the user never set: %q", tc.args, errs)
+			}
+		})
+	}
+}

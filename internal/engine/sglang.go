@@ -259,8 +259,14 @@ func (p SGLang) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (
 	if err := f.Check(m); err != nil {
 		return Estimate{}, err
 	}
+	given := p.MemFractionStatic
 	p = p.withDefaults(m, f)
 	switch {
+	case given == 0 && !(p.MemFractionStatic > 0):
+		// Not the user's setting: the GPU is smaller than what SGLang
+		// reserves by default, so its heuristic leaves nothing.
+		return Estimate{}, fmt.Errorf("sglang: a GPU of %d MiB is too small for SGLang: its default reserve for activations, CUDA graphs and metadata (chunked prefill %d tokens, CUDA-graph batch %d) takes all of it",
+			p.GPUMemoryMiB, p.ChunkedPrefillSize, p.CUDAGraphMaxBS)
 	case !(p.MemFractionStatic > 0 && p.MemFractionStatic <= 1):
 		return Estimate{}, fmt.Errorf("sglang: mem_fraction_static must be in (0, 1], got %g", p.MemFractionStatic)
 	case p.PageSize < 1:

@@ -547,8 +547,10 @@ func sizeText(f *file, o *obj, name, unit string) (text string, present bool) {
 	return s, true
 }
 
-// minAcceleratorBytes is the smallest accelerator memory kvplot accepts:
+// MinAcceleratorBytes is the smallest accelerator memory kvplot accepts:
 // anything below 1 MiB is a missing or mistaken unit.
+const MinAcceleratorBytes = minAcceleratorBytes
+
 const minAcceleratorBytes = 1 << 20
 
 func sizeField(f *file, o *obj, name, text string) int64 {
