@@ -18,10 +18,16 @@ func TestQuantizedConfigStoredBytes(t *testing.T) {
 		// openai/gpt-oss-20b model.safetensors.index.json metadata.total_size
 		// (https://huggingface.co/openai/gpt-oss-20b/blob/main/model.safetensors.index.json):
 		// bf16 attention, router, embeddings and head; mxfp4 expert blocks and scales.
-		{"gpt-oss-20b-hub.config.json", 13_761_264_768, "quantization_config mxfp4: experts mxfp4; the rest bf16"},
+		{"hf/gpt-oss-20b-hub.config.json", 13_761_264_768, "quantization_config mxfp4: experts mxfp4; the rest bf16"},
+		// his0si/EXAONE-4.0-1.2B @12a8c5b2 models/submit_c_qmod_w8a8: one
+		// model.safetensors of 1,490,219,184 bytes (Git LFS pointer) = 8 +
+		// a 62,120-byte header + 1,490,157,056 bytes of tensors: int8 weights,
+		// bf16 per-channel scales, no input scales (dynamic), tied head.
+		{"families/his0si--exaone-4.0-1.2b-w8a8-submit.config.json", 1_490_157_056,
+			"quantization_config compressed-tensors: attention, mlp compressed-tensors int8 per-channel; the rest bf16"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := LoadModel(filepath.Join("testdata", "hf", tc.file))
+			m, err := LoadModel(filepath.Join("testdata", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,5 +77,21 @@ func TestQuantizationRules(t *testing.T) {
 				t.Errorf("quantized weights %d bytes, not below bf16's %d", q, plain)
 			}
 		})
+	}
+}
+
+// TestCompressedTensorsW4A16StoredHead: the W4A16 export of the same
+// EXAONE-4.0-1.2B (model/: 1,390,692,528 bytes = 8 + 85,384 + 1,390,607,136)
+// stores lm_head as its own bf16 tensor although the config says the head
+// is tied; kvplot's figure from the config is exactly that one matrix less.
+func TestCompressedTensorsW4A16StoredHead(t *testing.T) {
+	m, err := LoadModel(filepath.Join("testdata", "families", "his0si--exaone-4.0-1.2b-w4a16-model.config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Weights.Bytes(m.Arch.Params().ByClass)
+	head := 2 * m.Arch.VocabSize * m.Arch.Hidden
+	if want := int64(1_390_607_136) - head; got != want {
+		t.Errorf("stored bytes = %d, want %d (file data %d less a bf16 %d × %d head)", got, want, 1_390_607_136, m.Arch.VocabSize, m.Arch.Hidden)
 	}
 }
