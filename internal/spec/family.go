@@ -73,6 +73,10 @@ type family struct {
 	// config.json may leave out (transformers fills them in when it loads
 	// the config).
 	defaults map[string]int64
+	// nested are fields the family's config keeps in sub-objects, read as
+	// the field kvplot knows them by: {"attn_config.kv_n_heads",
+	// "num_key_value_heads"} (DBRX).
+	nested [][2]string
 	// mtp names the field counting multi-token-prediction layers the
 	// checkpoint carries but inference does not load; they are not counted.
 	mtp string
@@ -122,6 +126,17 @@ var families = []family{
 	{name: "phi", architectures: []string{"PhiForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 1, qkvBias: true, outBias: true, mlpBias: true, lmHeadBias: true},
 	{name: "granite", architectures: []string{"GraniteForCausalLM"}, normsPerLayer: 2},
 	{name: "olmo2", architectures: []string{"Olmo2ForCausalLM"}, normsPerLayer: 2, qkNormFull: true},
+	// OLMoE: pre-norm like Llama, OLMo 2's full-width q and k norms, a
+	// mixture of experts in every layer, no shared expert.
+	{name: "olmoe", architectures: []string{"OlmoeForCausalLM"}, normsPerLayer: 2, qkNormFull: true},
+	// DBRX: d_model/n_heads/n_layers at the top, the rest nested in
+	// attn_config and ffn_config; fused Wqkv (counted as q, k and v), no
+	// biases, weight-only LayerNorms, 16 GLU experts in every layer.
+	{name: "dbrx", architectures: []string{"DbrxForCausalLM"}, normsPerLayer: 2,
+		nested: [][2]string{{"attn_config.kv_n_heads", "num_key_value_heads"}, {"ffn_config.ffn_hidden_size", "intermediate_size"},
+			{"ffn_config.moe_num_experts", "num_local_experts"}, {"ffn_config.moe_top_k", "num_experts_per_tok"}, {"max_seq_len", "max_position_embeddings"}},
+		// DbrxAttentionConfig.kv_n_heads: one KV head when attn_config leaves it out
+		defaults: map[string]int64{"num_key_value_heads": 1}},
 	{name: "glm4", architectures: []string{"Glm4ForCausalLM"}, normsPerLayer: 4, qkvBias: true, attnBiasQKVOnly: true},
 	{name: "glm4_moe", architectures: []string{"Glm4MoeForCausalLM"}, normsPerLayer: 2, attnBiasQKVOnly: true, scoreBias: true, mtp: "num_nextn_predict_layers"},
 	{name: "smollm3", architectures: []string{"SmolLM3ForCausalLM"}, normsPerLayer: 2, tied: true},

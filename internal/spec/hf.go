@@ -237,6 +237,7 @@ func interpretText(f *file, o *obj, famp *family, native bool) (analysis.Model, 
 		// same names for its own fields (StarCoder 2's norm_type).
 		o = o.without("mlp_kind", "norm_type", "norms_per_layer", "final_norm", "qk_norm")
 	}
+	o = o.hoisted(fam.nested)
 	if k, ok := o.str("mlp_kind"); ok {
 		switch k {
 		case "gated":
@@ -426,6 +427,43 @@ func checkMixers(f *file, o *obj, kinds []analysis.LayerKind, mamba analysis.Mam
 		ok = false
 	}
 	return ok
+}
+
+// hoisted returns o with each nested field of pairs ("attn_config.kv_n_heads")
+// also present under the name kvplot reads it by, unless o states that name
+// itself. Problems with the value point at the nested field's line.
+func (o *obj) hoisted(pairs [][2]string) *obj {
+	if len(pairs) == 0 {
+		return o
+	}
+	c := *o
+	c.keys, c.vals = map[string]*yaml.Node{}, map[string]*yaml.Node{}
+	for k := range o.keys {
+		c.keys[k], c.vals[k] = o.keys[k], o.vals[k]
+	}
+	c.order = append([]string(nil), o.order...)
+	for _, p := range pairs {
+		path, name := p[0], p[1]
+		if _, ok := c.vals[name]; ok {
+			continue
+		}
+		v, k := o.vals[path], o.keys[path]
+		if parent, field, nested := strings.Cut(path, "."); nested {
+			v, k = nil, nil
+			if pn, ok := o.vals[parent]; ok && pn.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(pn.Content); i += 2 {
+					if pn.Content[i].Value == field {
+						k, v = pn.Content[i], pn.Content[i+1]
+					}
+				}
+			}
+		}
+		if v != nil {
+			c.keys[name], c.vals[name] = k, v
+			c.order = append(c.order, name)
+		}
+	}
+	return &c
 }
 
 // firstPresent returns the first of names that is present, even as null.
