@@ -250,6 +250,17 @@ func (p Plan) PrefillTraffic(prompt int64) []StepTraffic {
 	return out
 }
 
+// boundTraffic is the traffic a bound counts: the KV cache at most 8 bits
+// per element, since an engine may keep it in fp8 whatever format the
+// scenario names (TensorRT-LLM's fp8 engines, vLLM's --kv-cache-dtype fp8);
+// a bound must hold for those runs too. Estimates use the scenario's format.
+func (p Plan) boundTraffic(t StepTraffic) StepTraffic {
+	if bits := p.Scenario.KV.Bits; bits > 8 {
+		t.KVBytes *= 8 / float64(bits)
+	}
+	return t
+}
+
 // roofline is max(bytes ÷ bandwidth, flops ÷ peak) in seconds.
 func roofline(t StepTraffic, bandwidth, peak float64) float64 {
 	return math.Max(t.Bytes()/bandwidth, t.FLOPs/peak)
@@ -440,7 +451,7 @@ func (p Plan) Perf(s Speed, c SpeedCalibration, batch, context, prompt int64) (P
 	out := Perf{Regime: p.DecodeRegime(s)}
 	eff := c.Efficiency(out.Regime)
 	for _, t := range p.DecodeTraffic(batch, context) {
-		out.DecodeStepBoundS = math.Max(out.DecodeStepBoundS, roofline(t, s.BandwidthBytesPerS, bound))
+		out.DecodeStepBoundS = math.Max(out.DecodeStepBoundS, roofline(p.boundTraffic(t), s.BandwidthBytesPerS, bound))
 		comm := float64(t.AllReduces) * allReduceS(s, p.Fleet.TP, t.AllReduceBytes)
 		out.CommS += comm
 		out.DecodeStepS += roofline(t, s.BandwidthBytesPerS, typical)/eff + comm
@@ -450,7 +461,7 @@ func (p Plan) Perf(s Speed, c SpeedCalibration, batch, context, prompt int64) (P
 	}
 	out.DecodeStepS += c.DecodeStepOverheadS
 	for _, t := range p.PrefillTraffic(prompt) {
-		out.PrefillBoundS = math.Max(out.PrefillBoundS, roofline(t, s.BandwidthBytesPerS, bound))
+		out.PrefillBoundS = math.Max(out.PrefillBoundS, roofline(p.boundTraffic(t), s.BandwidthBytesPerS, bound))
 		comm := float64(t.AllReduces) * allReduceS(s, p.Fleet.TP, t.AllReduceBytes)
 		out.PrefillCommS += comm
 		out.PrefillS += roofline(t, s.BandwidthBytesPerS, typical)/c.PrefillEfficiency + comm

@@ -125,7 +125,8 @@ func TestMoEBoundBetweenTopKAndAllExperts(t *testing.T) {
 		t.Fatal(err)
 	}
 	kv := float64(p.KVBytesPerGPU(1024, 16))
-	lo, hi := (topK+kv)/s.BandwidthBytesPerS, (all+kv)/s.BandwidthBytesPerS
+	// The bound counts the cache at 8 bits (half the bf16 bytes).
+	lo, hi := (topK+kv/2)/s.BandwidthBytesPerS, (all+kv/2)/s.BandwidthBytesPerS
 	if pf.DecodeStepBoundS < lo || pf.DecodeStepBoundS > hi {
 		t.Errorf("mixtral batch 16 bound %.4g s outside [%.4g, %.4g]", pf.DecodeStepBoundS, lo, hi)
 	}
@@ -283,5 +284,27 @@ func TestServingCurve(t *testing.T) {
 	_, limit, mem, _ = p.ServingCurve(h100Speed(), DefaultSpeedCalibration, 512, 512)
 	if limit != MaxServingBatch || mem {
 		t.Errorf("context 512: limit %d (memory %v), want the batch limit %d", limit, mem, MaxServingBatch)
+	}
+}
+
+// TestBoundCountsCacheAtEightBits: a bf16-cache scenario's decode bound is
+// the fp8-cache scenario's (an engine may store the cache in fp8), while its
+// estimate is slower.
+func TestBoundCountsCacheAtEightBits(t *testing.T) {
+	w, _ := LookupDType("bf16")
+	pf := func(kv DType) Perf {
+		p, err := NewPlan(llama3_8b(), Scenario{Weights: WeightScheme{Default: w}, KV: kv}, Fleet{Name: "f", CapacityBytes: 80 << 30, Count: 1, TP: 1, PP: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := p.Perf(h100Speed(), DefaultSpeedCalibration, 64, 32768, 32768)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	b16, f8 := pf(kvBF16), pf(kvFP8)
+	if b16.DecodeStepBoundS != f8.DecodeStepBoundS || !(b16.DecodeStepS > f8.DecodeStepS) {
+		t.Errorf("bf16 cache: bound %g (fp8 %g, want equal), estimate %g (fp8 %g, want slower)", b16.DecodeStepBoundS, f8.DecodeStepBoundS, b16.DecodeStepS, f8.DecodeStepS)
 	}
 }
