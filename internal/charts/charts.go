@@ -351,7 +351,7 @@ func markLineOptsAt(ms []MarkLine, unit, position string, labels []string) echar
 			if c == "" {
 				c = markLineColor
 			}
-			label := &eopts.Label{Color: c}
+			label := &eopts.Label{Color: c, BackgroundColor: "rgba(255,255,255,0.85)"}
 			if labels != nil {
 				label.Formatter = CleanText(labels[i])
 				label.Show = eopts.Bool(labels[i] != "")
@@ -374,7 +374,7 @@ const markLineColor = "#b22222"
 // plotPx tall (log10 when log) share one label, on the highest of them,
 // naming them all. The result is in the order of ms.
 func markLabels(ms []MarkLine, lo, hi float64, log bool, plotPx float64) []string {
-	const minGap = 16.0
+	const minGap = 18.0
 	pos := func(v float64) float64 {
 		if log {
 			if v <= 0 || lo <= 0 {

@@ -89,7 +89,7 @@ func TestBandMapErrors(t *testing.T) {
 	}
 }
 
-// TestMarkLabelsNeverOverlap: labels of lines closer than 16 px merge on
+// TestMarkLabelsNeverOverlap: labels of lines closer than 18 px merge on
 // the highest line; lines far apart keep their own.
 func TestMarkLabelsNeverOverlap(t *testing.T) {
 	ms := []MarkLine{{Name: "a", Value: 10}, {Name: "b", Value: 1000}, {Name: "c", Value: 1100}, {Name: "d", Value: 1200}, {Name: "e", Value: 100}}
@@ -98,11 +98,11 @@ func TestMarkLabelsNeverOverlap(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("markLabels = %q, want %q", got, want)
 	}
-	// Property: any two labelled lines are at least 16 px apart.
+	// Property: any two labelled lines are at least 18 px apart.
 	pos := func(v float64) float64 { return (math.Log10(v) + 1) / 5 * 260 }
 	for i := range ms {
 		for j := range ms {
-			if i != j && got[i] != "" && got[j] != "" && math.Abs(pos(ms[i].Value)-pos(ms[j].Value)) < 16 {
+			if i != j && got[i] != "" && got[j] != "" && math.Abs(pos(ms[i].Value)-pos(ms[j].Value)) < 18 {
 				t.Errorf("labels %q and %q are %.1f px apart", got[i], got[j], math.Abs(pos(ms[i].Value)-pos(ms[j].Value)))
 			}
 		}

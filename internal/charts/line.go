@@ -90,7 +90,7 @@ func (c Line) build() (optioner, error) {
 			withData(s.Values),
 		}
 		if i == 0 && len(c.MarkLines) > 0 {
-			opts = append(opts, markLineOptsAt(c.MarkLines, c.YUnit, "insideEndTop", c.markLabels(dataMax)))
+			opts = append(opts, markLineOptsAt(c.MarkLines, c.YUnit, "insideStartTop", c.markLabels(dataMax)))
 		}
 		line.AddSeries(CleanText(s.Name), nil, opts...)
 	}

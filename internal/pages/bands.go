@@ -89,7 +89,7 @@ func trimZero(s string) string {
 // contextBandMap is the index's models × fleets map of max context.
 func (b *builder) contextBandMap() charts.BandMap {
 	m := charts.BandMap{ID: "maxContextHeat", Title: "Max context per sequence (batch 1)",
-		Subtitle: "tokens (K = 1,024); —: no layout places the model on the fleet; ✗: weights and reserves do not fit",
+		Subtitle: "tokens (K = 1,024); —: no layout places the model on the fleet; ✗: no memory left for the KV cache",
 		XName:    "fleet", YName: "model", Bands: contextBands}
 	for i, f := range b.c.Fleets {
 		m.X = append(m.X, f.Title)

@@ -100,7 +100,7 @@ func (b *builder) fleetPage(fi int) Page {
 	topDown(&hm)
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Concurrency", ID: "concurrency",
 		Paragraphs: []string{"Each model uses the layout (Layout column) that holds the most sequences of the scenario context on this fleet. Max context is capped by the model's own limit (marked \"model limit\" where memory would hold more); contexts beyond a model's limit are not counted."}},
-		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
+		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), MinWidth: bandMapMinWidth(len(hm.X)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
 		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (weights and budget per GPU; sequences over all replicas of its layout)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi], RowLinks: b.modelLinks()})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits"},

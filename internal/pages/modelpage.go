@@ -281,7 +281,7 @@ func (b *builder) heatmapSection(s *study) []Block {
 			hm.Values = append(hm.Values, row)
 		}
 		hm.Min, hm.Max = 0, math.Round(units.GiB(p.Fleet.CapacityBytes)*10)/10
-		blocks = append(blocks, Text{Heading: "Context × batch on " + c.Fleets[fi].Title, ID: "heatmap"}, Figure{Chart: hm})
+		blocks = append(blocks, Text{Heading: "Context × batch on " + c.Fleets[fi].Title, ID: "heatmap"}, Figure{Chart: hm, MinWidth: bandMapMinWidth(len(hm.X))})
 	}
 	return blocks
 }

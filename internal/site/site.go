@@ -171,7 +171,7 @@ func checkPages(pgs []pages.Page) error {
 }
 
 func parseTemplates() (*template.Template, error) {
-	t, err := template.New("site").ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("site").Funcs(template.FuncMap{"wbr": wordBreaks}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parsing templates: %w", err)
 	}
@@ -315,6 +315,14 @@ func renderPage(tmpl *template.Template, pg pages.Page, opt Options) ([]byte, Fi
 		return nil, nil, err
 	}
 	return buf.Bytes(), data, nil
+}
+
+// wordBreaks escapes a table cell's text and lets it break after each
+// thousands separator, so that a printed table, squeezed to the page,
+// wraps "405,853,388,800" between its groups and never inside a number's
+// digits. On screen cells do not wrap.
+func wordBreaks(s string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), ",", ",<wbr>"))
 }
 
 // minTOC is the fewest sections that earn a page a table of contents.

@@ -44,6 +44,7 @@
             "label": {
               "show": true,
               "color": "#b22222",
+              "backgroundColor": "rgba(255,255,255,0.85)",
               "formatter": "L4 budget"
             }
           }
@@ -54,7 +55,7 @@
         ],
         "label": {
           "show": true,
-          "position": "insideEndTop",
+          "position": "insideStartTop",
           "formatter": "{b}"
         },
         "emphasis": {

@@ -69,7 +69,8 @@
               "type": "dashed"
             },
             "label": {
-              "color": "#333"
+              "color": "#333",
+              "backgroundColor": "rgba(255,255,255,0.85)"
             }
           }
         ],
