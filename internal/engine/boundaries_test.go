@@ -248,3 +248,33 @@ func TestSGLangQwen3MoELogLine(t *testing.T) {
 		t.Errorf("SGLang.Estimate(qwen3-235b tp4) = %d tokens, logs %q; want %d and %q", e.KVCacheTokens, e.LogLines, want, line)
 	}
 }
+
+// TestNoCacheReasonSaysWhatHelps: when the model alone fills the GPU, vLLM's
+// refusal points at more GPUs or a smaller format, not at a utilization
+// setting no value of which would help; when a higher setting would make
+// room, it says so.
+func TestNoCacheReasonSaysWhatHelps(t *testing.T) {
+	sc := analysis.Scenario{Weights: weightsBF16, KV: kvBF16}
+	prof, err := Lookup("vllm@0.19")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := llama3_8b() // about 15 GiB of bf16 weights
+	m.MaxContext = 8192
+	for _, tc := range []struct {
+		gib  int64
+		util float64
+		want string
+	}{
+		{12, 0.9, "split the model over more GPUs or use a smaller weight format"},
+		{80, 0.15, "raise gpu_memory_utilization"},
+	} {
+		e, err := prof.Estimate(m, sc, fleet("x", tc.gib<<30, 1), Accelerator{}, Settings{GPUMemoryUtilization: tc.util})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(e.StartupError, tc.want) {
+			t.Errorf("%d GiB at %g: StartupError = %q, want it to say %q", tc.gib, tc.util, e.StartupError, tc.want)
+		}
+	}
+}

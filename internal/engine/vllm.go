@@ -548,8 +548,7 @@ func (p VLLM) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Es
 			continue
 		}
 		if st.available <= 0 {
-			e.StartupError = fmt.Sprintf("no memory is left for the KV cache (%s GiB available on a GPU of layers %d-%d): raise gpu_memory_utilization",
-				gib2(float64(st.available)), st.from, st.to-1)
+			e.StartupError = noCacheReason(st, f.CapacityBytes, p.CUDAGraphBytes, p.KVCacheMemoryBytes > 0)
 			return e, nil
 		}
 		if need := st.neededBytes(groups, p.MaxModelLen, p.MaxNumBatchedTokens); need > st.available {
@@ -566,4 +565,22 @@ func (p VLLM) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Es
 	}
 	e.KVCacheTokens = mulSat(e.NumBlocks/int64(len(groups)), e.BlockSize)
 	return e, nil
+}
+
+// noCacheReason says why a stage has no memory left for the KV cache, in
+// the terms a user can act on: when the weights, activations and the
+// engine's own memory fill the whole GPU, no utilization setting helps and
+// the model needs more GPUs or a smaller format.
+func noCacheReason(st vllmStage, capacity, graphs int64, kvGiven bool) string {
+	layers := fmt.Sprintf("a GPU of layers %d-%d", st.from, st.to-1)
+	if kvGiven {
+		return fmt.Sprintf("--kv-cache-memory leaves no KV cache on %s", layers)
+	}
+	used := st.weights + st.activation + st.nonTorch + graphs
+	if used >= capacity {
+		return fmt.Sprintf("weights %s GiB, activations %s GiB and non-torch memory %s GiB need %s GiB on %s, more than its %s GiB: split the model over more GPUs or use a smaller weight format",
+			gib2(float64(st.weights)), gib2(float64(st.activation)), gib2(float64(st.nonTorch)), gib2(float64(used)), layers, gib2(float64(capacity)))
+	}
+	return fmt.Sprintf("no memory is left for the KV cache on %s (%s GiB short at this gpu_memory_utilization; the GPU has %s GiB free above the model): raise gpu_memory_utilization",
+		layers, gib2(float64(-st.available)), gib2(float64(capacity-used)))
 }
