@@ -74,9 +74,11 @@ func (b *builder) factsSection(s *study) []Block {
 	if st := arch.StateBytesPerSequence(s.sc.KV); st > 0 {
 		facts = append(facts, []string{"Fixed state per sequence", units.FormatBytes(st)})
 	}
+	limit := "unknown: the config states none, so memory alone limits the figures below"
 	if arch.MaxContext > 0 {
-		facts = append(facts, []string{"Maximum context (config)", units.Group(arch.MaxContext)})
+		limit = units.Group(arch.MaxContext) + " tokens (caps every max-context figure below)"
 	}
+	facts = append(facts, []string{"Context limit (model)", limit})
 	blocks = append(blocks, Table{ID: "facts", Caption: "The model", Header: []string{"Quantity", "Value"}, Rows: facts, Fixed: true})
 	return blocks
 }
