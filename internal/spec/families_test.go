@@ -126,6 +126,7 @@ var untestedFamilies = map[string]string{
 	"mistral3_text":   "the text part of mistral3",
 	"llama4_text":     "the text part of llama4 (Llama 4 Scout and Maverick)",
 	"qwen2_5_vl_text": "the text part of qwen2_5_vl",
+	"qwen2_vl_text":   "the text part of qwen2_vl (Qwen2-VL-7B-Instruct)",
 	"qwen3_vl_text":   "the text part of qwen3_vl",
 	"nemotron_h":      "catalog model nemotron-3-nano-30b-a3b",
 	"glm4":            "no verbatim GLM-4-0414 config found",

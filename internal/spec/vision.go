@@ -70,6 +70,26 @@ var visionTowers = map[string]visionTower{
 				{Class: analysis.VisionWeights, Out: text, In: vod, Count: 1},
 			}
 		}},
+	// Qwen2-VL: the tower is embed_dim wide (its hidden_size is the
+	// merger's output), MLP embed_dim × mlp_ratio; LayerNorms, a plain MLP,
+	// biases on q/k/v, output and MLP, a bias-free 3-D patch convolution,
+	// rotary positions, no norm after the stack; the Qwen merger.
+	"qwen2_vl": {fields: [5]string{"embed_dim", "depth", "", "patch_size", ""},
+		shape: func(v *analysis.VisionEncoder, _, vo *obj, text int64) {
+			vitDefaults(v)
+			v.PatchBias, v.PostNorm = false, false
+			ratio, ok := vo.integer(1, 64, "mlp_ratio")
+			if !ok {
+				ratio = 4 // Qwen2VLVisionConfig.mlp_ratio
+			}
+			v.Intermediate = v.Hidden * ratio
+			if _, ok := vo.vals["out_hidden_size"]; !ok {
+				if out, ok := vo.integer(1, 1<<20, "hidden_size"); ok {
+					text = out // the merger's output width
+				}
+			}
+			qwenMerger(v, vo, text, false)
+		}},
 	// Qwen2.5-VL: RMSNorms, a gated MLP with biases, q/k/v and output
 	// biases, a bias-free 3-D patch convolution, rotary positions; the
 	// merger is an RMSNorm and two linears with biases over 2×2 patches.
