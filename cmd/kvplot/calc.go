@@ -150,6 +150,9 @@ type calcResult struct {
 		Active    int64 `json:"active"`
 		Vision    int64 `json:"vision"`
 		Published int64 `json:"published,omitempty"`
+		// Counted: published is an exact count others made from the same
+		// config, not the maker's figure.
+		Counted bool `json:"published_is_config_count,omitempty"`
 	} `json:"params"`
 	WeightDType string `json:"weight_dtype"`
 	// WeightsFormat says which format each tensor class is stored in and
@@ -326,6 +329,7 @@ func calc(f calcFlags, changed func(string) bool) (calcResult, error) {
 		res.familyHow = " (forced by --family)"
 	}
 	res.Params.Total, res.Params.Active, res.Params.Vision, res.Params.Published = p.Total, p.Active, p.Vision, m.ParamsPublished
+	res.Params.Counted = m.ParamsCounted
 	res.WeightDType = sc.Weights.Default.Name
 	res.WeightsFormat = weightsFormat(m, sc.Weights, f.weightDType)
 	res.WeightsBytes = sc.Weights.Bytes(p.ByClass)
@@ -627,7 +631,11 @@ func writeCalc(w io.Writer, r calcResult) error {
 		fmt.Fprintf(&b, " (%s in the vision encoder)", units.Group(r.Params.Vision))
 	}
 	if r.Params.Published > 0 {
-		fmt.Fprintf(&b, "; published %s", units.Group(r.Params.Published))
+		if r.Params.Counted {
+			fmt.Fprintf(&b, "; counted by others from the same config %s", units.Group(r.Params.Published))
+		} else {
+			fmt.Fprintf(&b, "; published %s", units.Group(r.Params.Published))
+		}
 	}
 	fmt.Fprintf(&b, "\n  weights          %s (%s)\n", gib(r.WeightsBytes), r.WeightsFormat)
 	fmt.Fprintf(&b, "  KV per token     %s bytes (%s, all layers)\n", units.Group(r.KVBytesPerToken), r.KVDType)

@@ -153,3 +153,32 @@ func TestBudgetLineScaledToWholeModel(t *testing.T) {
 		t.Error("no drawn line is of a fleet that splits the cache; the test needs one")
 	}
 }
+
+// "Published" labels only a count the maker published; a count others
+// made from the same config says so.
+func TestParameterCountLabels(t *testing.T) {
+	c, s := buildDefault(t)
+	for _, m := range c.Models {
+		if m.ParamsPublished == 0 {
+			continue
+		}
+		var label string
+		for _, b := range modelPage(t, s, "models/"+strings.ReplaceAll(m.Slug, ".", "-")+".html") {
+			if tb, ok := b.(Table); ok && tb.ID == "facts" {
+				for _, r := range tb.Rows {
+					if strings.HasPrefix(r[0], "Parameters (") && r[0] != "Parameters (kvplot)" {
+						label = r[0]
+					}
+				}
+			}
+		}
+		switch {
+		case label == "":
+			t.Errorf("%s: no row for its stated count", m.Slug)
+		case m.ParamsCounted && (strings.Contains(label, "(published)") || !strings.Contains(label, "same config")):
+			t.Errorf("%s: a count from the same config is labelled %q", m.Slug, label)
+		case !m.ParamsCounted && label != "Parameters (published)":
+			t.Errorf("%s: the maker's count is labelled %q", m.Slug, label)
+		}
+	}
+}

@@ -61,7 +61,16 @@ func (b *builder) factsSection(s *study) []Block {
 		if d != 0 {
 			note = fmt.Sprintf("differs by %s (%.3f%%)", units.Group(d), 100*float64(d)/float64(m.ParamsPublished))
 		}
-		facts = append(facts, []string{"Parameters (published)", units.Group(m.ParamsPublished) + " — " + note})
+		label := "Parameters (published)"
+		if m.ParamsCounted {
+			// Counted by others from the same config: agreement checks
+			// the arithmetic, not the reading of the config.
+			label = "Parameters (counted by others from the same config, not published)"
+			if d == 0 {
+				note = "same count"
+			}
+		}
+		facts = append(facts, []string{label, units.Group(m.ParamsPublished) + " — " + note})
 	}
 	if s.params.Vision > 0 {
 		facts = append(facts, []string{"Of which vision encoder + projector", units.Group(s.params.Vision)})
@@ -92,7 +101,11 @@ func (b *builder) sourceLinks(si int) []Block {
 		links = append(links, Link{Text: "Model page", Href: m.Source, External: true})
 	}
 	if m.ParamsSource != "" && strings.HasPrefix(m.ParamsSource, "http") {
-		links = append(links, Link{Text: "Source of the published parameter count", Href: m.ParamsSource, External: true})
+		text := "Source of the published parameter count"
+		if m.ParamsCounted {
+			text = "Source of the parameter count"
+		}
+		links = append(links, Link{Text: text, Href: m.ParamsSource, External: true})
 	}
 	links = append(links, b.modelSpecs[si]...)
 	if len(links) > 0 {

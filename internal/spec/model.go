@@ -25,8 +25,12 @@ type Model struct {
 	File       string
 	ConfigFile string
 	// ParamsPublished is the maker's official parameter count, 0 if none.
+	// When ParamsCounted is set it is instead an exact count others made
+	// from this same config (the maker published only a rounded figure):
+	// agreement with it checks kvplot's arithmetic, not its reading.
 	ParamsPublished int64
 	ParamsSource    string
+	ParamsCounted   bool
 	// Family is the model_type whose rules read the config ("" for a native
 	// architecture without one); Notes say what kvplot assumed while reading
 	// it: the config-class defaults used for fields the config leaves out.
@@ -45,7 +49,7 @@ type Model struct {
 }
 
 // modelFields are the top-level fields of a native model spec.
-var modelFields = []string{"name", "description", "source", "config", "family", "architecture", "params_published", "params_source", "weights", "checkpoint"}
+var modelFields = []string{"name", "description", "source", "config", "family", "architecture", "params_published", "params_source", "params_basis", "weights", "checkpoint"}
 
 var weightFields = []string{"dtype", "group_size", "scale_bits", "keep_16bit", "overrides"}
 
@@ -216,7 +220,23 @@ func parseModelFields(f *file, data []byte, readFile func(string) ([]byte, error
 	}
 	m.ParamsPublished, _ = o.integer(1, 1<<50, "params_published")
 	if ps, ok := o.str("params_source"); ok {
-		m.ParamsSource = ps
+		if checkURL(f, o.vals["params_source"], "params_source", ps) {
+			m.ParamsSource = ps
+		}
+	} else if m.ParamsPublished > 0 && !o.has("params_source") {
+		f.errorf(o.pos("params_published"), "params_source", "missing: a published count needs the URL it is published at")
+	}
+	if basis, ok := o.str("params_basis"); ok {
+		switch basis {
+		case "published":
+		case "counted":
+			m.ParamsCounted = true
+		default:
+			f.errorf(o.vals["params_basis"], "params_basis", "must be published (the maker's own figure) or counted (an exact count others made from this config), got %q", basis)
+		}
+		if !o.has("params_published") {
+			f.errorf(o.pos("params_basis"), "params_basis", "given without params_published")
+		}
 	}
 	if fam, ok := o.str("family"); ok && forced == "" {
 		if IsFamily(fam) {
