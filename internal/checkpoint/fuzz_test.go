@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,29 @@ func FuzzReadHeader(f *testing.F) {
 		}
 		if sum != h.DataBytes || 8+h.HeaderBytes+h.DataBytes != int64(len(data)) {
 			t.Fatalf("tensors hold %d bytes, header %d + data %d, file %d", sum, h.HeaderBytes, h.DataBytes, len(data))
+		}
+	})
+}
+
+// FuzzParseIndex feeds arbitrary text to the index reader: it must never
+// panic, and an index it accepts names only *.safetensors file names
+// (no path separators), sorted and distinct.
+func FuzzParseIndex(f *testing.F) {
+	f.Add([]byte(`{"metadata": {"total_size": 404096}, "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}`))
+	f.Add([]byte(`{"weight_map": {"a": "../x.safetensors"}}`))
+	f.Add([]byte(`{"metadata": null, "weight_map": {}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		idx, wm, ps := parseIndex("I", data)
+		if len(ps) > 0 {
+			return
+		}
+		for i, s := range idx.Shards {
+			if !strings.HasSuffix(s, ".safetensors") || strings.ContainsAny(s, `/\`) || (i > 0 && idx.Shards[i-1] >= s) {
+				t.Fatalf("shards %q", idx.Shards)
+			}
+		}
+		if idx.Tensors != len(wm) {
+			t.Fatalf("index counts %d tensors, weight_map has %d", idx.Tensors, len(wm))
 		}
 	})
 }
