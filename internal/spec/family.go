@@ -139,6 +139,10 @@ var families = []family{
 			{"ffn_config.moe_num_experts", "num_local_experts"}, {"ffn_config.moe_top_k", "num_experts_per_tok"}, {"max_seq_len", "max_position_embeddings"}},
 		// DbrxAttentionConfig.kv_n_heads: one KV head when attn_config leaves it out
 		defaults: map[string]int64{"num_key_value_heads": 1}},
+	// Phi-3.5-MoE: LayerNorms with biases, attention biases and an
+	// lm_head bias when the config says so (the class defaults are off),
+	// Mixtral-style experts in every layer.
+	{name: "phimoe", architectures: []string{"PhiMoEForCausalLM"}, normsPerLayer: 2, layerNorm: true},
 	{name: "glm4", architectures: []string{"Glm4ForCausalLM"}, normsPerLayer: 4, qkvBias: true, attnBiasQKVOnly: true},
 	{name: "glm4_moe", architectures: []string{"Glm4MoeForCausalLM"}, normsPerLayer: 2, attnBiasQKVOnly: true, scoreBias: true, mtp: "num_nextn_predict_layers"},
 	{name: "smollm3", architectures: []string{"SmolLM3ForCausalLM"}, normsPerLayer: 2, tied: true},
