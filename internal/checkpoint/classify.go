@@ -20,7 +20,9 @@ import (
 //
 //  1. a vision tower or projector anywhere in the path → vision;
 //  2. a multi-token-prediction module (a component starting with "mtp"),
-//     rotary inv_freq buffers → not loaded;
+//     rotary inv_freq buffers, GPT-2's causal-mask buffers (a bias or
+//     masked_bias directly on an "attn" module; its projections' biases
+//     are attn.c_attn.bias and attn.c_proj.bias) → not loaded;
 //  3. inside decoder layer N (layers.N, h.N, blocks.N): N at or beyond the
 //     config's layer count → not loaded (an MTP or draft layer); else the
 //     layer rules below;
@@ -86,6 +88,7 @@ type Placement struct {
 const (
 	ReasonMTP      = "multi-token-prediction (MTP) module, loaded only for speculative decoding"
 	ReasonInvFreq  = "rotary inv_freq buffer, recomputed at load"
+	ReasonMask     = "causal-mask buffer of GPT-2-style attention (attn.bias, attn.masked_bias), not a weight"
 	reasonLayerFmt = "decoder layer beyond num_hidden_layers (%d): an MTP or draft layer, loaded only for speculative decoding"
 )
 
@@ -106,6 +109,9 @@ func Classify(name string, layers int) Placement {
 	}
 	if parts[len(parts)-1] == "inv_freq" {
 		return Placement{NotLoaded: ReasonInvFreq}
+	}
+	if leaf := parts[len(parts)-1]; (leaf == "bias" || leaf == "masked_bias") && len(mod) > 0 && mod[len(mod)-1] == "attn" {
+		return Placement{NotLoaded: ReasonMask}
 	}
 	for i := 0; i+1 < len(mod); i++ {
 		if !layerContainers[mod[i]] || !isIndex(mod[i+1]) {

@@ -39,6 +39,9 @@ func TestClassify(t *testing.T) {
 		// GPT-2, GPT-NeoX, Falcon, Phi-2, InternLM2, ChatGLM, EXAONE.
 		{"wte.weight", emb},
 		{"h.0.attn.c_attn.weight", attn},
+		{"h.0.attn.c_attn.bias", attn},
+		{"h.0.attn.bias", skipped}, // [1, 1, 1024, 1024] causal mask in GPT-2's model.safetensors
+		{"h.0.attn.masked_bias", skipped},
 		{"h.0.ln_1.weight", norms},
 		{"h.0.mlp.c_fc.bias", mlp},
 		{"ln_f.bias", norms},
