@@ -6,7 +6,7 @@ OUT ?= out
 # with Go builds it on first use (the module cache keeps it after).
 ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: all build site test golden bench fuzz vet lint-workflows clean
+.PHONY: all build site test golden bench fuzz vet lint-workflows clean mutate
 
 all: build
 
@@ -34,3 +34,13 @@ vet:
 
 clean:
 	rm -rf kvplot $(OUT)
+
+# Mutation testing (slow: tens of minutes; not part of test or CI). Gremlins
+# mutates the memory model (internal/analysis) and the spec reader (the
+# bounded, tree-confined file reading and the parse/check helpers:
+# internal/spec/read.go and problems.go) and runs their tests on each mutant.
+GREMLINS ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_FLAGS ?= --workers 1 --test-cpu 1 --timeout-coefficient 20
+mutate:
+	$(GO) run $(GREMLINS) unleash $(MUTATE_FLAGS) ./internal/analysis
+	$(GO) run $(GREMLINS) unleash $(MUTATE_FLAGS) -E '(^|/)[a-oqs-z][a-z_0-9]*\.go$$' ./internal/spec
