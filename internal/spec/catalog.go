@@ -241,6 +241,12 @@ func LoadCatalog(dir string) (*Catalog, error) {
 	all = append(all, ps...)
 	c.Settings = s
 	all = append(all, c.checkSettingsRefs()...)
+	for i := range c.Accelerators {
+		if v, ok := c.Settings.Prices[c.Accelerators[i].ID]; ok {
+			c.Accelerators[i].PricePerHour = v
+			c.Accelerators[i].PriceSource = "site.yaml prices: " + c.Settings.PricesSource
+		}
+	}
 	if len(all) > 0 {
 		sortProblems(all)
 		return c, all
@@ -708,6 +714,15 @@ func (c *Catalog) checkSettingsRefs() Problems {
 		case "fleet":
 			if _, ok := c.Fleet(r.value); !ok {
 				ps = append(ps, at(c.Settings.File, r.pos, r.field, "unknown fleet %q%s", r.value, didYouMean(r.value, fleets, "fleets.yaml")))
+			}
+		case "accelerator":
+			if _, ok := c.Accelerator(r.value); !ok {
+				var ids []string
+				for _, a := range c.Accelerators {
+					ids = append(ids, a.ID)
+				}
+				sort.Strings(ids)
+				ps = append(ps, at(c.Settings.File, r.pos, r.field, "unknown accelerator %q%s", r.value, didYouMean(r.value, ids, "accelerators.yaml")))
 			}
 		}
 	}

@@ -33,7 +33,12 @@ type Settings struct {
 	// concurrency figure of the site is what it would hold. vllm (default,
 	// the newest modelled version), vllm@VERSION, sglang or simple.
 	Engine string
-	Report ReportSettings
+	// Prices override accelerators' price_per_hour (US dollars per
+	// accelerator-hour) by accelerator ID; PricesSource says where and when
+	// they were seen.
+	Prices       map[string]float64
+	PricesSource string
+	Report       ReportSettings
 	// refs are the model and fleet names the settings mention, checked
 	// against the catalog by LoadCatalog.
 	refs []settingsRef
@@ -81,7 +86,7 @@ func DefaultSettings() Settings {
 	}
 }
 
-var settingsFields = []string{"contexts", "batches", "weight_dtype", "kv_dtype", "scenario", "overhead", "models", "heatmap_fleet", "engine", "report"}
+var settingsFields = []string{"contexts", "batches", "weight_dtype", "kv_dtype", "scenario", "overhead", "models", "heatmap_fleet", "engine", "prices", "prices_source", "report"}
 var overheadFields = []string{"policy", "fixed", "capacity_fraction", "weights_multiple"}
 var reportFields = []string{"compare_fleet", "compare_contexts", "detail_model", "detail_contexts", "batch_context", "batch_sizes", "per_token_context", "fleet_batches"}
 
@@ -189,6 +194,27 @@ func loadSettings(t tree, p string) (Settings, Problems) {
 		return v
 	}
 	s.HeatmapFleet = ref(o, "fleet", "heatmap_fleet")
+	if v, ok := o.vals["prices"]; ok {
+		po := f.object(v, "prices.")
+		s.Prices = map[string]float64{}
+		for _, id := range po.order {
+			if x, ok := po.number(0, 1e6, id); ok {
+				if x == 0 {
+					f.errorf(po.vals[id], "prices."+id, "must be more than 0 (leave it out if unknown)")
+					continue
+				}
+				s.Prices[id] = x
+				s.refs = append(s.refs, settingsRef{"accelerator", id, "prices." + id, posOf(po.keys[id])})
+			}
+		}
+		if src, ok := o.str("prices_source"); ok && strings.TrimSpace(src) != "" {
+			s.PricesSource = src
+		} else if !o.has("prices_source") {
+			f.errorf(o.keys["prices"], "prices_source", "missing: prices need their source and date")
+		}
+	} else if o.has("prices_source") {
+		f.errorf(o.keys["prices_source"], "prices_source", "given without prices")
+	}
 	if e, ok := o.str("engine"); ok {
 		if _, err := engine.Lookup(e); err != nil {
 			f.errorf(o.vals["engine"], "engine", "%v", err)

@@ -257,3 +257,37 @@ func TestUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// TestSitePricesOverride: site.yaml prices replace an accelerator's
+// price_per_hour and name their own source.
+func TestSitePricesOverride(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("testdata", "bad", "site-unknown-references", "spec")
+	for _, name := range []string{"accelerators.yaml", "fleets.yaml"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(dir, "models"), os.DirFS(filepath.Join(src, "models"))); err != nil {
+		t.Fatal(err)
+	}
+	site := "prices: {h100-sxm: 1.25}\nprices_source: \"our contract, 2026-11\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.Accelerator("h100-sxm")
+	if a.PricePerHour != 1.25 || !strings.Contains(a.PriceSource, "our contract, 2026-11") {
+		t.Errorf("h100-sxm price %g (%q), want 1.25 from site.yaml", a.PricePerHour, a.PriceSource)
+	}
+	if l4, _ := c.Accelerator("l4"); l4.PricePerHour != 0 {
+		t.Errorf("l4 price %g, want none (not overridden, none given)", l4.PricePerHour)
+	}
+}
