@@ -180,6 +180,9 @@ var familyCaches = []struct {
 	// head_dim × head_dim per head: 64 × 128 × 128 × 4 bytes a layer
 	// (modeling_minimax_m1.py allocates it as float32).
 	{"minimaxai--minimax-m1", 10 * 4096, 70 * 64 * 128 * 128 * 4},
+	// Mamba-2 780M: 48 Mamba-2 layers, no attention: conv state (3072 +
+	// 2 × 128) × 3 and SSM state 48 heads × 64 × 128, bf16.
+	{"state-spaces--mamba2-780m", 0, 48 * (19_968 + 786_432)},
 }
 
 func TestFamilyCaches(t *testing.T) {

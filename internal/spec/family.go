@@ -175,6 +175,9 @@ var families = []family{
 	{name: "opt", architectures: []string{"OPTForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, learnedPos: true},
 	{name: "starcoder2", architectures: []string{"Starcoder2ForCausalLM"}, plainMLP: true, layerNorm: true, normsPerLayer: 2, tied: true, qkvBias: true, outBias: true, mlpBias: true, useBias: true},
 	{name: "falcon_mamba", architectures: []string{"FalconMambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
+	// Mamba-2 in transformers' format: every layer a Mamba-2 mixer
+	// (num_heads × head_dim = expand × hidden_size), no MLP.
+	{name: "mamba2", architectures: []string{"Mamba2ForCausalLM"}, normsPerLayer: 1, mamba: true},
 	{name: "mamba", architectures: []string{"MambaForCausalLM"}, normsPerLayer: 1, tied: true, mamba: true},
 	{name: "mistral3_text", normsPerLayer: 2},
 	// MiniMax: lightning (linear) attention layers with a fixed float32

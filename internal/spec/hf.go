@@ -410,8 +410,10 @@ func checkMixers(f *file, o *obj, kinds []analysis.LayerKind, mamba analysis.Mam
 	}
 	if has[analysis.MambaMixer] && (mamba.DInner == 0 || mamba.DState == 0 || mamba.DConv == 0) {
 		switch {
-		case mamba.Version == 2:
+		case mamba.Version == 2 && o.has("mamba_num_heads"):
 			missing("Mamba-2", "mamba_head_dim", "ssm_state_size", "n_groups", "conv_kernel")
+		case mamba.Version == 2:
+			// the family's reader (mamba2Mixer, Granite's defaults) named it
 		case o.has("mamba_d_state") || o.has("mamba_expand") || o.has("mamba_d_conv"):
 			missing("Mamba", "mamba_d_state", "mamba_d_conv", "mamba_expand")
 		default:
@@ -954,6 +956,8 @@ func mambaFor(f *file, o *obj, fam family, mt string, hidden int64) analysis.Mam
 		m.ConvBias, _ = o.boolean("mamba_conv_bias")
 		m.ProjBias, _ = o.boolean("mamba_proj_bias")
 		m.InnerNorms = true
+	case mt == "mamba2":
+		m = mamba2Mixer(f, o, hidden)
 	case fam.mamba:
 		m.DState, _ = o.integer(1, 1<<20, "state_size")
 		m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
@@ -1015,6 +1019,39 @@ func falconH1Mamba(f *file, o *obj, hidden int64) analysis.Mamba {
 	if v, ok := o.vals["attn_layer_indices"]; ok && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
 		f.errorf(v, o.prefix+"attn_layer_indices", "kvplot sizes Falcon-H1 with attention in every layer (attn_layer_indices null), got a list")
 	}
+	return m
+}
+
+// mamba2Mixer reads transformers' Mamba2Config: the mixer is expand ×
+// hidden_size wide, split into num_heads of head_dim; a gated RMSNorm
+// before out_proj; use_bias on both projections, use_conv_bias on the conv.
+// Every field is required: the class defaults (num_heads 128, n_groups 8)
+// describe no published checkpoint.
+func mamba2Mixer(f *file, o *obj, hidden int64) analysis.Mamba {
+	m := analysis.Mamba{Version: 2}
+	for _, name := range []string{"num_heads", "head_dim", "state_size", "n_groups", "conv_kernel", "expand"} {
+		if !o.has(name) {
+			f.errorf(o.n, o.prefix+name, "missing: kvplot needs %s to size a Mamba-2 mixer", name)
+		}
+	}
+	m.NHeads, _ = o.integer(1, 1<<20, "num_heads")
+	hd, _ := o.integer(1, 1<<20, "head_dim")
+	m.DState, _ = o.integer(1, 1<<20, "state_size")
+	m.NGroups, _ = o.integer(1, 1<<20, "n_groups")
+	m.DConv, _ = o.integer(1, 1<<10, "conv_kernel")
+	expand, _ := o.integer(1, 64, "expand")
+	m.DInner = expand * hidden
+	if m.NHeads > 0 && hd > 0 && m.DInner > 0 && m.NHeads*hd != m.DInner {
+		f.errorf(o.vals["head_dim"], o.prefix+"head_dim", "%d heads × %d is not expand × hidden_size (%d)", m.NHeads, hd, m.DInner)
+	}
+	if m.NHeads > 0 && m.NGroups > 0 && m.NHeads%m.NGroups != 0 {
+		f.errorf(o.vals["n_groups"], o.prefix+"n_groups", "must divide num_heads (%d), got %d", m.NHeads, m.NGroups)
+	}
+	m.ConvBias = true // Mamba2Config.use_conv_bias
+	if b, ok := o.boolean("use_conv_bias"); ok {
+		m.ConvBias = b
+	}
+	m.ProjBias, _ = o.boolean("use_bias")
 	return m
 }
 
