@@ -159,6 +159,12 @@ var families = []family{
 	// EXAONE 4: post-attention and post-feedforward norms, per-head q/k norms.
 	{name: "exaone4", architectures: []string{"Exaone4ForCausalLM"}, normsPerLayer: 2, qkNorm: true},
 	{name: "ernie4_5", architectures: []string{"Ernie4_5_ForCausalLM", "Ernie4_5ForCausalLM"}, normsPerLayer: 2, useBias: true},
+	// ERNIE 4.5 MoE: moe_* names; MoE layers from moe_layer_start_index to
+	// moe_layer_end_index (the last layer when absent), dense before; shared
+	// experts fused into one MLP (counted as moe_num_shared_experts experts);
+	// a per-expert score-correction bias (moe_statics).
+	{name: "ernie4_5_moe", architectures: []string{"Ernie4_5_MoeForCausalLM"}, normsPerLayer: 2, useBias: true, scoreBias: true,
+		nested: [][2]string{{"moe_num_experts", "num_local_experts"}, {"moe_k", "num_experts_per_tok"}, {"moe_num_shared_experts", "n_shared_experts"}}},
 	{name: "chatglm", architectures: []string{"ChatGLMModel", "ChatGLMForConditionalGeneration"}, normsPerLayer: 2},
 	{name: "internlm2", architectures: []string{"InternLM2ForCausalLM"}, normsPerLayer: 2},
 	{name: "jamba", architectures: []string{"JambaForCausalLM"}, normsPerLayer: 2},

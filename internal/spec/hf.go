@@ -847,6 +847,22 @@ func ffnFor(f *file, o *obj, fam family, mt string, hidden int64, n int) func(in
 			return dense
 		}
 	}
+	if mt == "ernie4_5_moe" {
+		start, _ := o.integer(0, int64(n), "moe_layer_start_index")
+		end := int64(n - 1)
+		if v, ok := o.vals["moe_layer_end_index"]; ok && !(v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "-1")) {
+			end, _ = o.integer(0, int64(n-1), "moe_layer_end_index")
+		}
+		if every, ok := o.integer(1, 1000, "moe_layer_interval"); ok && every != 1 {
+			f.errorf(o.vals["moe_layer_interval"], o.prefix+"moe_layer_interval", "kvplot sizes ERNIE 4.5 MoE with MoE in every layer from moe_layer_start_index (interval 1; no published checkpoint has another), got %d", every)
+		}
+		return func(i int) analysis.FFN {
+			if int64(i) >= start && int64(i) <= end {
+				return moe
+			}
+			return dense
+		}
+	}
 	firstDense, _ := o.integer(0, 100000, "first_k_dense_replace")
 	freq, _ := o.integer(1, 100000, "moe_layer_freq")
 	step, _ := o.integer(1, 100000, "decoder_sparse_step")
