@@ -47,3 +47,27 @@ func divSat(a, b int64) int64 {
 	}
 	return a / b
 }
+
+// Exported for the engine emulations, which must saturate exactly as the
+// memory model does.
+
+// CeilDiv is ⌈a/b⌉ for non-negative a and positive b; a saturated a stays saturated.
+func CeilDiv(a, b int64) int64 { return ceilDiv(a, b) }
+
+// MulSat multiplies non-negative counts, saturating at MaxInt64.
+func MulSat(a, b int64) int64 { return mulSat(a, b) }
+
+// AddSat adds non-negative counts, saturating at MaxInt64.
+func AddSat(a, b int64) int64 { return addSat(a, b) }
+
+// MulSatN is the product of non-negative counts, saturating.
+func MulSatN(xs ...int64) int64 { return mulSatN(xs...) }
+
+// AddSatN is the sum of non-negative counts, saturating.
+func AddSatN(xs ...int64) int64 { return addSatN(xs...) }
+
+// SubSat is a − b for a budget a and a non-negative cost b, saturating at MinInt64.
+func SubSat(a, b int64) int64 { return subSat(a, b) }
+
+// DivSat is ⌊a/b⌋ for non-negative a and positive b, keeping a saturated a saturated.
+func DivSat(a, b int64) int64 { return divSat(a, b) }
