@@ -271,3 +271,23 @@ func TestMiniMaxLayerTypes(t *testing.T) {
 		t.Errorf("a minimax config without layer_types: err = %v, want a refusal naming layer_types", err)
 	}
 }
+
+// TestKimiVLBreakdown: Kimi-VL-A3B has no published exact count. A research
+// helper worked its parts out from the checkpoint's tensor list (5,679
+// tensors, Hub revision 398eede; see the meta file): MoonViT 416,866,032,
+// projector 30,679,808, text model 15,960,110,208 (the 27 persisted
+// rotary_emb.inv_freq buffers are not parameters). kvplot's vision class
+// holds the tower and the projector.
+func TestKimiVLBreakdown(t *testing.T) {
+	m, err := LoadModelAs(filepath.Join(familyDir, "moonshotai--kimi-vl-a3b-instruct.config.json"), ReadOptions{WeightsGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Arch.Params()
+	if got, want := p.Vision, int64(416_866_032+30_679_808); got != want {
+		t.Errorf("Params(kimi-vl).Vision = %d, want %d", got, want)
+	}
+	if got, want := p.Total-p.Vision, int64(15_960_110_208); got != want {
+		t.Errorf("Params(kimi-vl) text = %d, want %d", got, want)
+	}
+}

@@ -114,6 +114,9 @@ var families = []family{
 	// weightless L2 QK norm.
 	{name: "llama4", architectures: []string{"Llama4ForConditionalGeneration"}, text: "llama4_text", vision: "llama4"},
 	{name: "llama4_text", architectures: []string{"Llama4ForCausalLM"}, normsPerLayer: 2, qkNormWeightless: true},
+	// Kimi-VL: a DeepSeek-V3-style MLA MoE text model (text_config has no
+	// model_type) and a MoonViT tower.
+	{name: "kimi_vl", architectures: []string{"KimiVLForConditionalGeneration"}, text: "deepseek_v3", vision: "moonvit"},
 	{name: "qwen2_vl", architectures: []string{"Qwen2VLForConditionalGeneration"}, text: "qwen2_vl_text", vision: "qwen2_vl"},
 	{name: "qwen2_vl_text", normsPerLayer: 2, qkvBias: true},
 	{name: "qwen2_5_vl", architectures: []string{"Qwen2_5_VLForConditionalGeneration"}, text: "qwen2_5_vl_text", vision: "qwen2_5_vl"},

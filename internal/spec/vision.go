@@ -1,7 +1,10 @@
 package spec
 
 import (
+	"fmt"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kvplot/kvplot/internal/analysis"
 )
@@ -69,6 +72,40 @@ var visionTowers = map[string]visionTower{
 				{Class: analysis.VisionWeights, Out: out, In: in, Count: 1},
 				{Class: analysis.VisionWeights, Out: text, In: vod, Count: 1},
 			}
+		}},
+	// MoonViT (Kimi-VL): a ViT with biases everywhere, LayerNorms, a patch
+	// convolution with bias, a learned init_pos_emb_height × width position
+	// grid (interpolated to the image), a final LayerNorm; the projector is
+	// a LayerNorm over the tower width and two linears with biases over
+	// merge_kernel_size patches. Absent keys take MoonViTConfig's defaults,
+	// which live in the model's remote code (configuration_kimi_vl.py).
+	"moonvit": {fields: [5]string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", ""},
+		shape: func(v *analysis.VisionEncoder, _, vo *obj, text int64) {
+			vitDefaults(v)
+			vo.defaults = map[string]int64{"init_pos_emb_height": 64, "init_pos_emb_width": 64}
+			ph, _ := vo.integer(1, 1<<12, "init_pos_emb_height")
+			pw, _ := vo.integer(1, 1<<12, "init_pos_emb_width")
+			v.Positions = ph * pw
+			merge := int64(4) // merge_kernel_size [2, 2]
+			if mk, ok := vo.vals["merge_kernel_size"]; ok {
+				if mk.Kind != yaml.SequenceNode || len(mk.Content) != 2 {
+					vo.f.errorf(mk, vo.prefix+"merge_kernel_size", "must be a list of two patch counts, got %s", kindName(mk))
+					return
+				}
+				merge = 1
+				for i, e := range mk.Content {
+					k, _ := vo.f.intValue(e, fmt.Sprintf("%smerge_kernel_size[%d]", vo.prefix, i), 1, 64)
+					merge *= k
+				}
+			} else {
+				vo.f.note("%smerge_kernel_size = [2, 2]", vo.prefix)
+			}
+			wide := v.Hidden * merge
+			v.ProjectorMatrices = []analysis.Matrix{
+				{Class: analysis.VisionWeights, Out: wide, In: wide, Count: 1},
+				{Class: analysis.VisionWeights, Out: text, In: wide, Count: 1},
+			}
+			v.ProjectorOther = 2*v.Hidden + wide + text // pre_norm weight and bias, the linears' biases
 		}},
 	// Qwen2-VL: the tower is embed_dim wide (its hidden_size is the
 	// merger's output), MLP embed_dim × mlp_ratio; LayerNorms, a plain MLP,
