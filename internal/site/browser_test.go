@@ -91,6 +91,7 @@ func TestBrowserCatchesProblems(t *testing.T) {
 		{`data-kvplot-series="4"`, `data-kvplot-series="5"`},
 		{`</main>`, `<script>window.__pwned = 'x'; console.error('boom'); null.x;</script></main>`},
 		{`href="../index.html#kv-table"`, `href="missing.html"`},
+		{`(p.value[2]); }`, `(p.value[2]) && ''; }`}, // heat-map cells without labels
 	} {
 		if !strings.Contains(page, r.old) {
 			t.Fatalf("%s has no %q to break", model, r.old)
@@ -98,17 +99,29 @@ func TestBrowserCatchesProblems(t *testing.T) {
 		page = strings.Replace(page, r.old, r.new, 1)
 	}
 	files[model] = []byte(page)
+	index := string(files["index.html"])
+	for _, r := range []struct{ old, new string }{
+		{`"nameGap":28`, `"nameGap":16,"nameTextStyle":{"fontSize":40}`}, // the x axis name on its tick labels
+		{`if (!asc) { d = -d; }`, ``},                                    // tables that cannot sort descending
+	} {
+		if !strings.Contains(index, r.old) {
+			t.Fatalf("index.html has no %q to break", r.old)
+		}
+		index = strings.Replace(index, r.old, r.new, 1)
+	}
+	files["index.html"] = []byte(index)
 	out := filepath.Join(t.TempDir(), "out")
 	if err := WriteDir(out, files, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err = sitetest.CheckSite(ctx, out, []string{model}, "")
+	_, err = sitetest.CheckSite(ctx, out, []string{"index.html", model}, "")
 	if err == nil {
 		t.Fatal("CheckSite passed a broken page")
 	}
-	for _, want := range []string{"4 series, want 5", "window.__pwned = x", "console.error: boom", "exception: Uncaught TypeError", `"missing.html": no such file`} {
+	for _, want := range []string{"4 series, want 5", "window.__pwned = x", "console.error: boom", "exception: Uncaught TypeError", `"missing.html": no such file`,
+		`axis name "context (tokens)" overlaps`, "descending", "heat-map cells have no label"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckSite error does not report %q:\n%v", want, err)
 		}
