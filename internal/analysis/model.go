@@ -208,6 +208,9 @@ type VisionEncoder struct {
 	OutBias    bool
 	GatedMLP   bool
 	MLPBias    bool
+	// LayerScale adds two per-channel scale vectors to each layer
+	// (InternViT's ls1 and ls2).
+	LayerScale bool
 	// PreNorm and PostNorm are norms before and after the layer stack.
 	PreNorm  bool
 	PostNorm bool

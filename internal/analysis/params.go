@@ -420,6 +420,9 @@ func (v *VisionEncoder) tally(t *tally) {
 			t.add(c, h, sharded)
 		}
 		t.add(c, mulSat(2, norm), sharded)
+		if v.LayerScale {
+			t.add(c, mulSat(2, h), sharded)
+		}
 		t.mlp(c, h, v.Intermediate, v.GatedMLP, false, 1, 1, sharded)
 		if v.MLPBias {
 			in := int64(1)

@@ -18,6 +18,9 @@ type family struct {
 	// text names the family whose rules read a nested text_config when it
 	// has no model_type of its own (multimodal wrappers).
 	text string
+	// textKey is the key of the nested language-model config when it is not
+	// text_config (InternVL's llm_config).
+	textKey string
 	// vision names the vision tower of a multimodal wrapper (see visionTowers).
 	vision string
 	// refused, when set, says why kvplot does not size this family yet: a
@@ -117,6 +120,11 @@ var families = []family{
 	// Kimi-VL: a DeepSeek-V3-style MLA MoE text model (text_config has no
 	// model_type) and a MoonViT tower.
 	{name: "kimi_vl", architectures: []string{"KimiVLForConditionalGeneration"}, text: "deepseek_v3", vision: "moonvit"},
+	// InternVL (remote code, model_type internvl_chat): the language model
+	// in llm_config, read by its own model_type; an InternViT tower and an
+	// MLP projector over pixel-shuffled patches.
+	{name: "internvl_chat", architectures: []string{"InternVLChatModel"}, textKey: "llm_config", vision: "internvit"},
+	{name: "internvl", architectures: []string{"InternVLForConditionalGeneration"}, refused: "transformers' native InternVL layout (InternVLVisionConfig's keys) is not mapped yet; kvplot reads the same checkpoints in their remote-code form, model_type internvl_chat (the OpenGVLab repositories)"},
 	{name: "qwen2_vl", architectures: []string{"Qwen2VLForConditionalGeneration"}, text: "qwen2_vl_text", vision: "qwen2_vl"},
 	{name: "qwen2_vl_text", normsPerLayer: 2, qkvBias: true},
 	{name: "qwen2_5_vl", architectures: []string{"Qwen2_5_VLForConditionalGeneration"}, text: "qwen2_5_vl_text", vision: "qwen2_5_vl"},

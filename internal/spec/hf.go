@@ -55,8 +55,12 @@ func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, b
 	if !ok {
 		return analysis.Model{}, false
 	}
-	if tc, ok := o.vals["text_config"]; ok && tc.Kind == yaml.MappingNode {
-		text := f.object(tc, o.prefix+"text_config.")
+	textKey := "text_config"
+	if fam.textKey != "" {
+		textKey = fam.textKey
+	}
+	if tc, ok := o.vals[textKey]; ok && tc.Kind == yaml.MappingNode {
+		text := f.object(tc, o.prefix+textKey+".")
 		if !strict {
 			text.checkMisspelt()
 		}
@@ -66,6 +70,10 @@ func interpretHF(f *file, o *obj, strict bool, forced string) (analysis.Model, b
 		tfam := fam
 		if fam.text != "" {
 			tfam, _ = lookupFamily(fam.text)
+		}
+		if fam.textKey != "" && !text.has("model_type") {
+			f.errorf(tc, text.prefix+"model_type", "missing: kvplot reads a %s checkpoint's language model by the model_type of its %s", fam.name, textKey)
+			return analysis.Model{}, false
 		}
 		if mt, ok := text.str("model_type"); ok && forced == "" {
 			if tf, ok := lookupFamily(mt); ok && tf.refused == "" {
@@ -195,7 +203,7 @@ func interpretable(f *file, o *obj) bool {
 		f.errorf(o.vals["_class_name"], o.prefix+"_class_name", "kvplot cannot interpret %q (a diffusers config): it reads decoder-only language models and needs %s", cls, coreFields)
 		return false
 	}
-	if fam, ok := lookupFamily(mt); !(ok && fam.defaults != nil) && o.firstPresent("text_config") == "" && o.firstPresent(
+	if fam, ok := lookupFamily(mt); !(ok && fam.defaults != nil) && o.firstPresent("text_config", "llm_config") == "" && o.firstPresent(
 		"vocab_size", "padded_vocab_size", "n_vocab", "hidden_size", "n_embd", "d_model",
 		"num_hidden_layers", "n_layer", "num_layers", "n_layers") == "" {
 		what := "the file"

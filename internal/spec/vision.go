@@ -107,6 +107,42 @@ var visionTowers = map[string]visionTower{
 			}
 			v.ProjectorOther = 2*v.Hidden + wide + text // pre_norm weight and bias, the linears' biases
 		}},
+	// InternViT (InternVL): a ViT with a class token and learned positions
+	// for it, a patch convolution with bias, LayerNorms (RMSNorms when
+	// norm_type says so), q/k/v biases per qkv_bias, output and MLP biases,
+	// two layer-scale vectors per layer, no norm after the stack. The
+	// projector (mlp1) is a LayerNorm and two linears with biases over
+	// patches folded by 1/downsample_ratio² (pixel shuffle).
+	"internvit": {fields: [5]string{"hidden_size", "num_hidden_layers", "intermediate_size", "patch_size", "image_size"},
+		shape: func(v *analysis.VisionEncoder, w, vo *obj, text int64) {
+			vitDefaults(v)
+			v.PostNorm, v.ClassToken, v.LayerScale = false, true, true
+			v.Positions = squarePatches(v) + 1
+			v.QKVBias, _ = vo.boolean("qkv_bias")
+			if nt, ok := vo.str("norm_type"); ok && nt == "rms_norm" {
+				v.Norm = analysis.RMSNorm
+			} else if ok && nt != "layer_norm" {
+				vo.f.errorf(vo.vals["norm_type"], vo.prefix+"norm_type", "kvplot sizes InternViT with layer_norm or rms_norm, got %q", nt)
+			}
+			for _, name := range []string{"qk_normalization", "use_moe"} {
+				if b, _ := vo.boolean(name); b {
+					vo.f.errorf(vo.vals[name], vo.prefix+name, "kvplot does not size InternViT towers with %s (no published count to check it against), got true", name)
+				}
+			}
+			if sl, ok := w.integer(-1000, 1000, "select_layer"); ok && sl != -1 {
+				w.f.errorf(w.vals["select_layer"], w.prefix+"select_layer", "kvplot sizes InternVL with the whole tower loaded (select_layer -1), got %d", sl)
+			}
+			fold := int64(4) // downsample_ratio 0.5
+			if r, ok := w.number(0.01, 1, "downsample_ratio"); ok && r != 0.5 {
+				w.f.errorf(w.vals["downsample_ratio"], w.prefix+"downsample_ratio", "kvplot sizes InternVL's projector for a downsample_ratio of 0.5, got %g", r)
+			}
+			wide := v.Hidden * fold
+			v.ProjectorMatrices = []analysis.Matrix{
+				{Class: analysis.VisionWeights, Out: text, In: wide, Count: 1},
+				{Class: analysis.VisionWeights, Out: text, In: text, Count: 1},
+			}
+			v.ProjectorOther = 2*wide + 2*text // the LayerNorm, the linears' biases
+		}},
 	// Qwen2-VL: the tower is embed_dim wide (its hidden_size is the
 	// merger's output), MLP embed_dim × mlp_ratio; LayerNorms, a plain MLP,
 	// biases on q/k/v, output and MLP, a bias-free 3-D patch convolution,
