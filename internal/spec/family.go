@@ -204,6 +204,8 @@ var families = []family{
 	{name: "minimax_m1", architectures: []string{"MiniMaxM1ForCausalLM"}, normsPerLayer: 2, lightning: true},
 	{name: "minimax_text_01", architectures: []string{"MiniMaxText01ForCausalLM"}, normsPerLayer: 2, lightning: true},
 	{name: "minimax", architectures: []string{"MiniMaxForCausalLM"}, normsPerLayer: 2, lightning: true},
+	{name: "qwen", architectures: []string{"QWenLMHeadModel"}, refused: "first-generation Qwen remote code (transformer.h layout, kv_channels and seq_length names, Qwen-VL's own visual tower) is not mapped, and no exact published count is at hand to check a rule against"},
+	{name: "molmo", architectures: []string{"MolmoForCausalLM"}, refused: "Molmo's remote-code layout (fused attention and MLP projections, a CLIP-style tower with image pooling) is not mapped yet"},
 	{name: "minimax_m2", architectures: []string{"MiniMaxM2ForCausalLM"}, refused: "MiniMax-M2 is a different architecture from MiniMax-Text-01/M1 (softmax attention in every layer with QK norms over all heads, a sigmoid router with score-correction bias, multi-token-prediction modules) and kvplot has no published config and exact count to check its rule against"},
 	// Falcon-H1: attention and a Mamba-2 mixer in parallel in every layer,
 	// then a gated MLP; input and pre-feed-forward RMSNorms; untied.
