@@ -454,3 +454,19 @@ func TestReadRefuses(t *testing.T) {
 		}
 	})
 }
+
+// A vision tower the config does not describe is a named difference that
+// still counts as a mismatch: engines load it, kvplot counted none.
+func TestVisionTowerWithoutConfig(t *testing.T) {
+	ts := append(llamaTensors("BF16", vocab, hidden, nLayers, heads, kvHeads, headDim, inter, true),
+		tt{"vision_tower.patch_embed.proj.weight", "BF16", []int64{hidden, 3, 14, 14}},
+		tt{"multi_modal_projector.linear_1.weight", "BF16", []int64{hidden, hidden}})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "model.safetensors"), safetensorsFile(ts, nil))
+	cmp := Compare(Summarize(readDir(t, dir), nLayers), tinyLlama(false), analysis.WeightScheme{Default: dtype(t, "bf16")})
+	m := cmp.Mismatched()
+	want := int64((64*3*14*14 + 64*64) * 2)
+	if len(m) != 1 || m[0].Class != analysis.VisionWeights || m[0].DifferenceBytes != want || !strings.Contains(m[0].Reason, "vision encoder the config does not describe") {
+		t.Errorf("mismatched = %+v, want vision +%d with its reason", m, want)
+	}
+}
