@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -189,5 +190,28 @@ func TestWriteDirInterrupted(t *testing.T) {
 	}
 	if l := leftovers(t, parent); l != nil {
 		t.Errorf("temporaries left after an interrupt: %v", l)
+	}
+}
+
+// A second build into the same parent while one is writing is refused,
+// and touches nothing.
+func TestWriteDirOneBuildAtATime(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "out")
+	if err := WriteDir(out, oldSite, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if err := WriteDir(out, newSite, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "another kvplot build") {
+		if runtime.GOOS == "linux" {
+			t.Errorf("WriteDir during another build = %v, want it refused", err)
+		}
+	}
+	if got := snapshot(t, out); runtime.GOOS == "linux" && !maps.Equal(got, siteOf(oldSite)) {
+		t.Errorf("out/ changed under a refused build: %v", got)
 	}
 }

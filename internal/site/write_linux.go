@@ -34,7 +34,9 @@ func lockDir(dir string) (unlock func(), err error) {
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, fmt.Errorf("another kvplot build is writing into %s", dir)
 		}
-		return nil, err
+		// A file system without locks (ENOLCK, EINVAL): build unlocked
+		// rather than never.
+		return func() {}, nil
 	}
 	return func() { f.Close() }, nil
 }
