@@ -114,3 +114,53 @@ func bandMapMinWidth(columns int) int { return 220 + 56*columns }
 // categoriesMinWidth keeps the bars of a chart with one category per
 // fleet wide enough to read; on a narrower screen it scrolls sideways.
 func categoriesMinWidth(n int) int { return 120 + 48*n }
+
+// The bands of a fleet page's concurrency map, worst to best, coloured as
+// the index's context bands.
+const (
+	seqNoLayout = iota
+	seqNoFit
+	seqBeyondLimit
+	seqUnder8
+	seqUnder64
+	seqUnder512
+	seqOver512
+)
+
+var concurrencyBands = []charts.Band{
+	seqNoLayout:    {Name: "no layout (—)", Color: "#ffffff", TextColor: "#6e6e6e"},
+	seqNoFit:       {Name: "does not fit (✗)", Color: "#e3e3e3", TextColor: "#a11a1a"},
+	seqBeyondLimit: {Name: "beyond the model's limit", Color: "#f2f2f2", TextColor: "#6e6e6e"},
+	seqUnder8:      {Name: "1–7", Color: "#c7e9b4", TextColor: "#1a1a1a"},
+	seqUnder64:     {Name: "8–63", Color: "#7fcdbb", TextColor: "#1a1a1a"},
+	seqUnder512:    {Name: "64–511", Color: "#41b6c4", TextColor: "#1a1a1a"},
+	seqOver512:     {Name: "≥ 512", Color: "#1d7fb8", TextColor: "#ffffff"},
+}
+
+// concurrencyBand is one cell of a fleet's concurrency map: how many
+// sequences of ctx tokens the headline engine h holds over all replicas.
+func concurrencyBand(h headline, ctx int64, servable bool, replicas int64, href string) charts.BandCell {
+	if !servable {
+		return charts.BandCell{Band: seqBeyondLimit, Label: "limit", Tooltip: "beyond the model's context limit", Href: href}
+	}
+	n := h.concurrency(ctx) * replicas
+	if n <= 0 {
+		return charts.BandCell{Band: seqNoFit, Label: "✗", Tooltip: "does not fit: " + h.whyNot(), Href: href}
+	}
+	band := seqOver512
+	switch {
+	case n < 8:
+		band = seqUnder8
+	case n < 64:
+		band = seqUnder64
+	case n < 512:
+		band = seqUnder512
+	}
+	label := fmt.Sprint(n)
+	if n >= 10000 {
+		label = fmt.Sprintf("%dk", (n+500)/1000)
+	} else if n >= 1000 {
+		label = trimZero(fmt.Sprintf("%.1f", float64(n)/1000)) + "k"
+	}
+	return charts.BandCell{Band: band, Label: label, Tooltip: units.Group(n) + " sequences", Href: href}
+}

@@ -2,7 +2,6 @@ package pages
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/kvplot/kvplot/internal/charts"
@@ -24,8 +23,9 @@ func (b *builder) fleetPage(fi int) Page {
 	links = append(links, Link{Text: "Spec file fleets.yaml", Href: "specs/fleets.yaml"}, Link{Text: "Spec file accelerators.yaml", Href: "specs/accelerators.yaml"})
 	pg.Blocks = append(pg.Blocks, links)
 
-	hm := charts.HeatMap{ID: "concurrencyHeat", Title: "Max concurrent sequences on the whole fleet", Subtitle: "grey: does not fit, or beyond the model's context limit",
-		XName: "context", YName: "model", Unit: "sequences", X: tokenLabels(set.Contexts)}
+	hm := charts.BandMap{ID: "concurrencyHeat", Title: "Max concurrent sequences on the whole fleet",
+		Subtitle: "sequences (k = 1,000) of each context over all replicas; —: no layout; ✗: does not fit; limit: beyond the model's context limit",
+		XName:    "context", YName: "model", X: tokenLabels(set.Contexts), Bands: concurrencyBands}
 	header := []string{"Model", "Layout", "Model max ctx", "Weights/GPU (GiB)", "KV budget/GPU (GiB)", "Max ctx (batch 1)", fmt.Sprintf("Max ctx (batch %d)", set.ScenarioBatch)}
 	keys := []string{"model", "layout", "model_max_context_tokens", "weights_bytes_per_gpu", "kv_budget_bytes_per_gpu", "max_context_tokens_batch_1", fmt.Sprintf("max_context_tokens_batch_%d", set.ScenarioBatch)}
 	for _, ctx := range set.Contexts {
@@ -38,6 +38,9 @@ func (b *builder) fleetPage(fi int) Page {
 	for _, s := range b.studies {
 		p := s.plans[fi]
 		hm.Y = append(hm.Y, s.m.Name)
+		// Links from a page under fleets/ to a model page.
+		href := "../" + modelPath(s.slug)
+		hm.YLinks = append(hm.YLinks, href)
 		var r dataRow
 		r.add(s.m.Name, s.m.Name)
 		if p.err != nil {
@@ -47,18 +50,18 @@ func (b *builder) fleetPage(fi int) Page {
 			} else {
 				r.null("unknown", "the model states no context limit")
 			}
-			vals := make([]float64, len(set.Contexts))
+			cells := make([]charts.BandCell, len(set.Contexts))
 			for range 4 {
 				r.add("n/a", nil)
 			}
 			for j := range set.Contexts {
 				r.add("n/a", nil)
-				vals[j] = math.NaN()
+				cells[j] = charts.BandCell{Band: seqNoLayout, Label: "—", Tooltip: "no layout: " + b.publicError(p.err), Href: href}
 			}
 			r.extra(nil)
 			r.extra(nil)
 			r.extra(nil)
-			hm.Values = append(hm.Values, vals)
+			hm.Cells = append(hm.Cells, cells)
 			tbl.append(&r)
 			misfits = append(misfits, []string{s.m.Name, "no layout: " + b.publicError(p.err)})
 			continue
@@ -74,18 +77,15 @@ func (b *builder) fleetPage(fi int) Page {
 		r.add(gibText(h.kvBudgetPerGPU()), h.kvBudgetPerGPU())
 		r.addContext(h.maxContext(1), "", h.whyNot())
 		r.addContext(h.maxContext(set.ScenarioBatch), "", h.whyNot())
-		vals := make([]float64, len(set.Contexts))
+		cells := make([]charts.BandCell, len(set.Contexts))
 		for j, ctx := range set.Contexts {
 			r.addConcurrencyTimes(h, ctx, pl.Fleet.Replicas(), "")
-			vals[j] = math.NaN()
-			if n := h.concurrency(ctx); n > 0 && s.m.Arch.ContextServable(ctx) {
-				vals[j] = float64(n) * float64(pl.Fleet.Replicas())
-			}
+			cells[j] = concurrencyBand(h, ctx, s.m.Arch.ContextServable(ctx), pl.Fleet.Replicas(), href)
 		}
 		r.extra(pl.Fleet.TP)
 		r.extra(pl.Fleet.PP)
 		r.extra(pl.Fleet.Replicas())
-		hm.Values = append(hm.Values, vals)
+		hm.Cells = append(hm.Cells, cells)
 		tbl.append(&r)
 		if !h.fits() && !h.simple {
 			misfits = append(misfits, []string{s.m.Name, "at " + layoutText(pl.Fleet) + ": " + h.whyNot()})
@@ -96,11 +96,9 @@ func (b *builder) fleetPage(fi int) Page {
 				gibText(st.WeightsBytes), gibText(st.ActivationBytes+st.RuntimeBytes), gibText(need), gibText(st.CapacityBytes), gibText(need-st.CapacityBytes))})
 		}
 	}
-	hm.Max = percentile(hm.Values, 0.9)
-	topDown(&hm)
 	pg.Blocks = append(pg.Blocks, Text{Heading: "Concurrency", ID: "concurrency",
 		Paragraphs: []string{"Each model uses the layout (Layout column) that holds the most sequences of the scenario context on this fleet. Max context is capped by the model's own limit (marked \"model limit\" where memory would hold more); contexts beyond a model's limit are not counted."}},
-		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), MinWidth: bandMapMinWidth(len(hm.X)), Caption: "Colours saturate at the 90th percentile so that small counts stay distinguishable; tooltips show exact counts."},
+		Figure{Chart: hm, Height: rowsHeight(len(hm.Y)), MinWidth: bandMapMinWidth(len(hm.X)), Caption: "Click a model or a cell for the model's page. The table below has the exact counts."},
 		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (weights and budget per GPU; sequences over all replicas of its layout)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi], RowLinks: b.modelLinks()})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits"},

@@ -11,13 +11,11 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/kvplot/kvplot/internal/analysis"
-	"github.com/kvplot/kvplot/internal/charts"
 	"github.com/kvplot/kvplot/internal/engine"
 	"github.com/kvplot/kvplot/internal/spec"
 	"github.com/kvplot/kvplot/internal/units"
@@ -297,32 +295,6 @@ var formulas = Formulas{
 	"max context (batch B)        = largest C with B × KV(C) ≤ budget on every pipeline stage (binary search)",
 	"max concurrency (context C)  = ⌊budget ÷ KV(C)⌋ per replica",
 	"weight bytes                 = Σ_classes ⌈params × bits / 8⌉ + ⌈params / group⌉ × scale_bits / 8",
-}
-
-// topDown reverses a heatmap's rows so that its first row is drawn at the
-// top, in the order of the tables beside it.
-func topDown(hm *charts.HeatMap) {
-	for i, j := 0, len(hm.Y)-1; i < j; i, j = i+1, j-1 {
-		hm.Y[i], hm.Y[j] = hm.Y[j], hm.Y[i]
-		hm.Values[i], hm.Values[j] = hm.Values[j], hm.Values[i]
-	}
-}
-
-// percentile is the q-quantile of the finite values of a grid (at least 1).
-func percentile(grid [][]float64, q float64) float64 {
-	var vs []float64
-	for _, row := range grid {
-		for _, v := range row {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				vs = append(vs, v)
-			}
-		}
-	}
-	if len(vs) == 0 {
-		return 1
-	}
-	sort.Float64s(vs)
-	return max(1, vs[min(len(vs)-1, int(q*float64(len(vs))))])
 }
 
 // rowsHeight sizes a chart with one row per model: 24 px a row plus room
