@@ -259,6 +259,9 @@ func (p SGLang) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (
 	if err := f.Check(m); err != nil {
 		return Estimate{}, err
 	}
+	if err := parallelHybrid("sglang", m); err != nil {
+		return Estimate{}, err
+	}
 	given := p.MemFractionStatic
 	p = p.withDefaults(m, f)
 	switch {

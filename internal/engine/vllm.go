@@ -437,6 +437,9 @@ func (p VLLM) size(m *analysis.Model, s analysis.Scenario, f analysis.Fleet) (Es
 	if err := f.Check(m); err != nil {
 		return Estimate{}, err
 	}
+	if err := parallelHybrid("vllm", m); err != nil {
+		return Estimate{}, err
+	}
 	p = p.withDefaults(m, f)
 	switch {
 	case !(p.GPUMemoryUtilization > 0 && p.GPUMemoryUtilization <= 1):
@@ -583,4 +586,17 @@ func noCacheReason(st vllmStage, capacity, graphs int64, kvGiven bool) string {
 	}
 	return fmt.Sprintf("no memory is left for the KV cache on %s (%s GiB short at this gpu_memory_utilization; the GPU has %s GiB free above the model): raise gpu_memory_utilization",
 		layers, gib2(float64(-st.available)), gib2(float64(capacity-used)))
+}
+
+// parallelHybrid refuses models whose layers run attention and a Mamba
+// mixer side by side (Falcon-H1): the engines give such a layer both a KV
+// page and a state slot, which kvplot does not emulate yet. kvplot's own
+// memory model (the simple engine) sizes them.
+func parallelHybrid(engine string, m *analysis.Model) error {
+	for _, l := range m.Layers {
+		if l.ParallelMamba {
+			return fmt.Errorf("%s: kvplot does not emulate the cache of layers that run attention and Mamba side by side (%s); use --engine simple", engine, m.Name)
+		}
+	}
+	return nil
 }
