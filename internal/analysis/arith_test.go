@@ -37,8 +37,14 @@ func FuzzSaturatingArithmetic(f *testing.F) {
 	f.Add(int64(math.MaxInt64-7), int64(8))
 	f.Add(int64(0), int64(math.MaxInt64))
 	f.Add(int64(-5), int64(7))
+	f.Add(int64(5), int64(0))
+	f.Add(int64(math.MinInt64+3), int64(10)) // a budget near the bottom less a cost
 	f.Fuzz(func(t *testing.T, x, y int64) {
 		a, b := nonNeg(x), nonNeg(y)
+		// Division by nothing is 0, not a panic.
+		if ceilDiv(a, 0) != 0 || divSat(a, 0) != 0 {
+			t.Errorf("ceilDiv(%d, 0) = %d, divSat = %d; want 0", a, ceilDiv(a, 0), divSat(a, 0))
+		}
 		prod := new(big.Int).Mul(bi(a), bi(b))
 		if got, want := mulSat(a, b), satBig(prod); got != want {
 			t.Errorf("mulSat(%d, %d) = %d, want %d", a, b, got, want)
@@ -236,5 +242,28 @@ func TestTensorParallelRanksSumToTotal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A model whose every layer grows its cache is never "unbounded", even
+// when the largest context the solver tries fits; one whose every layer
+// is windowed is.
+func TestUnboundedOnlyWhenEveryLayerStopsGrowing(t *testing.T) {
+	tiny := denseShape{vocab: 1000, hidden: 64, layers: 2, heads: 1, kvHeads: 1, headDim: 1, inter: 64}.model()
+	sc := Scenario{Weights: WeightScheme{Default: bf16}, KV: kvBF16}
+	huge := Fleet{Name: "t", CapacityBytes: 1 << 62, Count: 1, TP: 1, PP: 1}
+	p, err := NewPlan(tiny, sc, huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MaxContext(1); got.Tokens != ContextCeiling || got.Unbounded {
+		t.Errorf("MaxContext(full attention, 2^62 bytes) = %+v, want the ceiling, bounded by memory", got)
+	}
+	for i := range tiny.Layers {
+		tiny.Layers[i].Kind, tiny.Layers[i].Window = SlidingAttention, 128
+	}
+	p, _ = NewPlan(tiny, sc, huge)
+	if got := p.MaxContext(1); !got.Unbounded {
+		t.Errorf("MaxContext(all sliding) = %+v, want unbounded", got)
 	}
 }
