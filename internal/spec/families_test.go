@@ -291,3 +291,33 @@ func TestKimiVLBreakdown(t *testing.T) {
 		t.Errorf("Params(kimi-vl) text = %d, want %d", got, want)
 	}
 }
+
+// TestFamilyWindowCaps checks the cache of one 100,000-token sequence for
+// families whose sliding or chunked layers stop growing, worked out by hand
+// from each published config (bf16 K and V: kv_heads × head_dim × 4 bytes
+// per layer per token).
+func TestFamilyWindowCaps(t *testing.T) {
+	const context = 100_000
+	bf16, _ := analysis.LookupKVDType("bf16")
+	for _, c := range []struct {
+		slug string
+		want int64
+	}{
+		// Gemma 3 4B: 34 layers of 4 KV heads × 256 (Gemma3TextConfig
+		// defaults); every 6th is global (5), the other 29 slide over 1,024.
+		{"google--gemma-3-4b-it", 5*4096*context + 29*4096*1024},
+		// gpt-oss-20b: 24 layers of 8 × 64, alternating sliding (128) and full.
+		{"openai--gpt-oss-20b", 12*2048*context + 12*2048*128},
+		// Llama 4 Scout: 48 layers of 8 × 128; every 4th is a global NoPE
+		// layer (12), the other 36 attend within 8,192-token chunks.
+		{"meta-llama--Llama-4-Scout-17B-16E-Instruct", 12*4096*context + 36*4096*8192},
+	} {
+		m, err := LoadModelAs(filepath.Join(familyDir, c.slug+".config.json"), ReadOptions{WeightsGiven: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Arch.KVBytes(bf16, context, 1); got != c.want {
+			t.Errorf("KVBytes(%s, %d) = %d, want %d", c.slug, context, got, c.want)
+		}
+	}
+}
