@@ -35,6 +35,7 @@ func (b *builder) fleetPage(fi int) Page {
 	keys = append(keys, "layout_tp", "layout_pp", "layout_replicas", "note")
 	var tbl dataTable
 	var misfits [][]string
+	var misfitLinks []string
 	for _, s := range b.studies {
 		p := s.plans[fi]
 		hm.Y = append(hm.Y, s.m.Name)
@@ -63,6 +64,7 @@ func (b *builder) fleetPage(fi int) Page {
 			r.extra(nil)
 			hm.Cells = append(hm.Cells, cells)
 			tbl.append(&r)
+			misfitLinks = append(misfitLinks, modelPath(s.slug))
 			misfits = append(misfits, []string{s.m.Name, "no layout: " + b.publicError(p.err)})
 			continue
 		}
@@ -88,10 +90,12 @@ func (b *builder) fleetPage(fi int) Page {
 		hm.Cells = append(hm.Cells, cells)
 		tbl.append(&r)
 		if !h.fits() && !h.simple {
+			misfitLinks = append(misfitLinks, modelPath(s.slug))
 			misfits = append(misfits, []string{s.m.Name, "at " + layoutText(pl.Fleet) + ": " + h.whyNot()})
 		} else if !h.fits() {
 			st := pl.Binding()
 			need := st.WeightsBytes + st.ActivationBytes + st.RuntimeBytes
+			misfitLinks = append(misfitLinks, modelPath(s.slug))
 			misfits = append(misfits, []string{s.m.Name, fmt.Sprintf("at %s: weights %s + reserves %s = %s GiB per GPU exceeds %s GiB by %s GiB", layoutText(pl.Fleet),
 				gibText(st.WeightsBytes), gibText(st.ActivationBytes+st.RuntimeBytes), gibText(need), gibText(st.CapacityBytes), gibText(need-st.CapacityBytes))})
 		}
@@ -102,7 +106,7 @@ func (b *builder) fleetPage(fi int) Page {
 		Table{ID: "fleet-table", Caption: "Every model on " + f.Title + " (weights and budget per GPU; sequences over all replicas of its layout)", Header: header, Rows: tbl.rows, Raw: tbl.raw, Keys: keys, DataName: "fleet-" + b.fleetSlugs[fi], RowLinks: b.modelLinks()})
 	if len(misfits) > 0 {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits"},
-			Table{ID: "misfit-table", Caption: "Weights and reserves alone exceed an accelerator", Header: []string{"Model", "Why"}, Rows: misfits})
+			Table{ID: "misfit-table", Caption: "Weights and reserves alone exceed an accelerator", Header: []string{"Model", "Why"}, Rows: misfits, RowLinks: misfitLinks})
 	} else {
 		pg.Blocks = append(pg.Blocks, Text{Heading: "Models that do not fit", ID: "misfits", Paragraphs: []string{"Every model fits on this fleet."}})
 	}

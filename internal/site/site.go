@@ -325,6 +325,10 @@ func wordBreaks(s string) template.HTML {
 	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), ",", ",<wbr>"))
 }
 
+// longCell is the length past which a left-aligned column is prose that
+// wraps.
+const longCell = 60
+
 // minTOC is the fewest sections that earn a page a table of contents.
 const minTOC = 5
 
@@ -522,6 +526,14 @@ func tableBlock(pagePath string, t pages.Table, data Files) (tableView, error) {
 			}
 		}
 		classes[j] = map[pages.Align]string{pages.AlignRight: "num", pages.AlignCenter: "ctr"}[a]
+		if a == pages.AlignLeft {
+			for _, row := range t.Rows {
+				if len([]rune(row[j])) > longCell {
+					classes[j] = "long" // prose: wraps instead of widening the table
+					break
+				}
+			}
+		}
 	}
 	tv := tableView{ID: t.ID, Caption: t.Caption}
 	for j, h := range t.Header {
