@@ -267,3 +267,36 @@ func TestUnboundedOnlyWhenEveryLayerStopsGrowing(t *testing.T) {
 		t.Errorf("MaxContext(all sliding) = %+v, want unbounded", got)
 	}
 }
+
+// deepseekV3 is DeepSeek-V3 (config.json on the Hub): MLA with a query
+// LoRA, 3 dense layers then 58 MoE layers of 256 routed experts (top 8),
+// one shared expert and a score-correction bias.
+func deepseekV3() *Model {
+	m := &Model{Name: "deepseek-v3", VocabSize: 129280, Hidden: 7168, NormsPerLayer: 2, FinalNorm: true}
+	mla := MLA{Heads: 128, QLoraRank: 1536, KVLoraRank: 512, QKNopeHeadDim: 128, QKRopeHeadDim: 64, VHeadDim: 128}
+	for i := range 61 {
+		l := Layer{Kind: MLAAttention, MLA: mla, FFN: FFN{Intermediate: 18432, Gated: true}}
+		if i >= 3 {
+			l.FFN = FFN{Gated: true, Experts: 256, TopK: 8, ExpertIntermediate: 2048, SharedExperts: 1, SharedIntermediate: 2048, ScoreCorrectionBias: true}
+		}
+		m.Layers = append(m.Layers, l)
+	}
+	return m
+}
+
+// DeepSeek-V3's own count, 671,026,419,200 parameters without the
+// multi-token-prediction module (specs/models/deepseek-v3.yaml, from
+// https://huggingface.co/deepseek-ai/DeepSeek-V3), exercises MLA with a
+// query LoRA, dense and MoE layers, shared experts and the routing bias.
+func TestDeepSeekV3PublishedCount(t *testing.T) {
+	m := deepseekV3()
+	p := m.Params()
+	if p.Total != 671_026_419_200 {
+		t.Errorf("Params(deepseek-v3).Total = %d, want 671,026,419,200", p.Total)
+	}
+	// Active: all but 248 of the 256 routed experts in each of the 58 MoE
+	// layers, each expert 3 × 7168 × 2048.
+	if want := p.Total - 58*248*3*7168*2048; p.Active != want {
+		t.Errorf("Params(deepseek-v3).Active = %d, want %d", p.Active, want)
+	}
+}
