@@ -126,9 +126,6 @@ type WeightScheme struct {
 
 var bf16 = DType{Name: "bf16", Bits: 16}
 
-// f32 is the format of states a model keeps in float32 whatever the cache format.
-var f32 = DType{Name: "fp32", Bits: 32}
-
 // For returns the format of a tensor class.
 func (w WeightScheme) For(c TensorClass) DType {
 	if f, ok := w.Formats[c]; ok {

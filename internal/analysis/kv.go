@@ -59,7 +59,9 @@ func (m *Model) layerCache(l *Layer, kv DType, tp int64) cacheCost {
 		s := stateDType(kv)
 		la := l.Linear
 		if la.Lightning {
-			return cacheCost{State: ceilDiv(f32.Bytes(mulSatN(la.VHeads, la.KHeadDim, la.VHeadDim)), tp)}
+			// vLLM keeps it in the state format (MambaStateDtypeCalculator.
+			// linear_attention_state_dtype), not in transformers' float32.
+			return cacheCost{State: ceilDiv(s.Bytes(mulSatN(la.VHeads, la.KHeadDim, la.VHeadDim)), tp)}
 		}
 		conv := s.Bytes(mulSat(addSat(mulSatN(2, la.KHeads, la.KHeadDim), mulSat(la.VHeads, la.VHeadDim)), la.ConvKernel-1))
 		rec := s.Bytes(mulSat(la.VHeads, mulSat(la.KHeadDim, la.VHeadDim)))

@@ -164,7 +164,8 @@ type Linear struct {
 	// Lightning is MiniMax's lightning attention: a fused q/k/v projection,
 	// a sigmoid output gate, an RMSNorm over all heads and the output
 	// projection, no convolution; its state is one KHeadDim × VHeadDim
-	// matrix per head, kept in float32 whatever the cache format.
+	// matrix per head, in the state format (as vLLM keeps it; transformers'
+	// reference code uses float32).
 	Lightning bool
 }
 

@@ -176,10 +176,11 @@ var familyCaches = []struct {
 	{"tiiuae--falcon-h1-7b-instruct", 44 * 1024, 44 * (21_504 + 1_572_864)},
 	// MiniMax-M1: attn_type_list makes every 8th layer softmax attention (10
 	// layers × 8 KV heads × 128, K and V in bf16: 4,096 bytes a token); the
-	// other 70 are lightning attention, whose state is a float32 matrix of
-	// head_dim × head_dim per head: 64 × 128 × 128 × 4 bytes a layer
-	// (modeling_minimax_m1.py allocates it as float32).
-	{"minimaxai--minimax-m1", 10 * 4096, 70 * 64 * 128 * 128 * 4},
+	// other 70 are lightning attention, whose state is a matrix of head_dim
+	// × head_dim per head: 64 × 128 × 128 × 2 bytes a layer. vLLM keeps it
+	// in the model's dtype (MambaStateDtypeCalculator.linear_attention_state_dtype
+	// refuses float32); transformers' reference code allocates float32.
+	{"minimaxai--minimax-m1", 10 * 4096, 70 * 64 * 128 * 128 * 2},
 	// Mamba-2 780M: 48 Mamba-2 layers, no attention: conv state (3072 +
 	// 2 × 128) × 3 and SSM state 48 heads × 64 × 128, bf16.
 	{"state-spaces--mamba2-780m", 0, 48 * (19_968 + 786_432)},
