@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -48,7 +49,18 @@ func crashChild(v string) int {
 		if f[2] == "int" {
 			sig = syscall.SIGINT
 		}
+		// Wait until the signal has reached this process's handlers (the
+		// runtime delivers it to every Notify channel in one pass), so
+		// WriteDir's next check sees it however loaded the machine is.
+		seen := make(chan os.Signal, 1)
+		if sig == syscall.SIGINT {
+			signal.Notify(seen, sig)
+		}
 		syscall.Kill(os.Getpid(), sig)
+		if sig == syscall.SIGINT {
+			<-seen
+			signal.Stop(seen)
+		}
 		if sig == syscall.SIGKILL {
 			select {} // never returns
 		}
