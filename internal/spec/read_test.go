@@ -194,3 +194,58 @@ func TestMessagesQuoteShortEscapedValues(t *testing.T) {
 		}
 	}
 }
+
+// The byte limit is inclusive: a file of exactly MaxFileBytes is read (and
+// then judged on its content), one byte more is refused.
+func TestSizeLimitBoundary(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		size    int64
+		refused bool
+	}{{MaxFileBytes, false}, {MaxFileBytes + 1, true}} {
+		p := filepath.Join(dir, "f.yaml")
+		write(t, p, nil)
+		if err := os.Truncate(p, tc.size); err != nil {
+			t.Fatal(err)
+		}
+		data, err := readBounded(p)
+		switch {
+		case tc.refused && err != errTooLarge:
+			t.Errorf("readBounded(%d bytes) = %v, want the size limit", tc.size, err)
+		case !tc.refused && (err != nil || int64(len(data)) != tc.size):
+			t.Errorf("readBounded(%d bytes) = %d bytes, %v; want it all", tc.size, len(data), err)
+		}
+	}
+}
+
+// YAML files are bounded in values too: lines and flow entries count.
+func TestManyYAMLValuesRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "models", "m.yaml")
+	write(t, p, []byte("name: M\ndescription: |\n"+strings.Repeat("  x\n", MaxFileValues+10)))
+	_, err := loadWithin(t, p)
+	if err == nil || !strings.Contains(err.Error(), "more than kvplot's limit of 100,000") {
+		t.Fatalf("LoadModel(100,010 lines) = %v, want the value limit", err)
+	}
+	if n := valueCount("m.yaml", []byte("a: [1, 2, 3]\nb: {c: 4}\n")); n < 7 {
+		t.Errorf("valueCount(6 values) = %d, want at least 7", n)
+	}
+}
+
+// Only %q arguments (values from specs) are cut; %s arguments such as
+// kvplot's own lists stay whole. A value of exactly maxQuoted characters
+// is not cut.
+func TestCutQuoted(t *testing.T) {
+	long := strings.Repeat("y", 500)
+	exact := strings.Repeat("z", maxQuoted)
+	args := []any{long, 5, long, exact}
+	cutQuoted("%s has %d: %q and %q 100%%", args)
+	if args[0] != long || args[1] != 5 || args[3] != exact {
+		t.Errorf("cutQuoted changed a %%s, %%d or a short %%q argument: %v", args)
+	}
+	if s := args[2].(string); s != strings.Repeat("y", maxQuoted)+"…" {
+		t.Errorf("cutQuoted(%%q of 500 characters) = %d characters, want %d and an ellipsis", len([]rune(s)), maxQuoted)
+	}
+	if got := quoteShort(exact); got != `"`+exact+`"` {
+		t.Errorf("quoteShort(%d characters) = %s, want it whole", maxQuoted, got)
+	}
+}
