@@ -249,3 +249,16 @@ func TestCutQuoted(t *testing.T) {
 		t.Errorf("quoteShort(%d characters) = %s, want it whole", maxQuoted, got)
 	}
 }
+
+// Flags and widths do not hide a %q from cutQuoted.
+func TestCutQuotedWithFlags(t *testing.T) {
+	long := strings.Repeat("w", 300)
+	args := []any{7, long, long}
+	cutQuoted("%-4d %+10q %s", args)
+	if args[0] != 7 || args[2] != long {
+		t.Errorf("cutQuoted changed a %%d or %%s argument: %v", args[0])
+	}
+	if s, _ := args[1].(string); len([]rune(s)) != maxQuoted+1 {
+		t.Errorf("cutQuoted(%%+10q of 300 characters) = %d characters, want %d", len([]rune(s)), maxQuoted+1)
+	}
+}
