@@ -103,7 +103,10 @@ func (p Plan) stageTraffic(si int, seqs, tokens, context int64, prefill bool) St
 	m, w, tp := p.Model, p.Scenario.Weights, p.Fleet.TP
 	st := p.Stages[si]
 	first, last := si == 0, si == len(p.Stages)-1
-	t := m.tallyRange(tp, st.FirstLayer, st.EndLayer, first, last)
+	t := st.tally
+	if !st.tallied {
+		t = m.tallyRange(tp, st.FirstLayer, st.EndLayer, first, last)
+	}
 	var out StepTraffic
 	n := float64(seqs * tokens) // tokens through the matmuls
 	// Weights every token passes through: all classes but the input

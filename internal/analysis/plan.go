@@ -103,6 +103,10 @@ type Stage struct {
 	// weights and reserves alone do not fit.
 	KVBudgetBytes int64
 	cost          seqCost
+	// tally is the stage's per-rank parameters by class (tallied is false
+	// for a Stage built by hand), kept so speed figures need not recount.
+	tally   tally
+	tallied bool
 }
 
 // Plan is a model placed on a fleet in a scenario.
@@ -131,6 +135,7 @@ func NewPlan(m *Model, s Scenario, f Fleet) (Plan, error) {
 		}
 		st.KVBudgetBytes = subSat(f.CapacityBytes, addSatN(st.WeightsBytes, st.ActivationBytes, st.RuntimeBytes))
 		st.cost = m.seqCost(s.KV, f.TP, r[0], r[1])
+		st.tally, st.tallied = t, true
 		p.Stages = append(p.Stages, st)
 	}
 	return p, nil
