@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,28 +21,15 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/kvplot/kvplot/internal/snapshot"
 )
 
 // DefaultChromium is where Debian's chromium package installs the browser.
-const DefaultChromium = "/usr/bin/chromium"
+const DefaultChromium = snapshot.DefaultChromium
 
-// FindChromium returns the browser to run: $KVPLOT_CHROMIUM if set, else
-// DefaultChromium if it exists, else chromium, chromium-browser or
-// google-chrome from $PATH.
-func FindChromium() (string, error) {
-	if p := os.Getenv("KVPLOT_CHROMIUM"); p != "" {
-		return p, nil
-	}
-	if _, err := os.Stat(DefaultChromium); err == nil {
-		return DefaultChromium, nil
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("no Chromium found: install chromium or set KVPLOT_CHROMIUM")
-}
+// FindChromium returns the browser to run, as kvplot snapshot finds it:
+// $KVPLOT_CHROMIUM if set, else DefaultChromium, else one on $PATH.
+func FindChromium() (string, error) { return snapshot.FindChromium() }
 
 // Report is what CheckSite saw.
 type Report struct {
@@ -224,39 +210,11 @@ func CheckSite(ctx context.Context, dir string, pages []string, screenshotDir st
 	if err != nil {
 		return rep, err
 	}
-	profile, err := os.MkdirTemp("", "kvplot-chromium-*")
+	browserCtx, stop, err := snapshot.Launch(ctx, browser)
 	if err != nil {
 		return rep, err
 	}
-	defer os.RemoveAll(profile)
-
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("font-render-hinting", "none"),
-		// The site must work offline: make every host name fail.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		return rep, fmt.Errorf("starting %s: %w", browser, err)
-	}
+	defer stop()
 
 	var errs []error
 	shotModel := false

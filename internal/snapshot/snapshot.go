@@ -165,36 +165,11 @@ func Export(ctx context.Context, dir string, pages []string, opt Options) (Files
 	if err != nil {
 		return nil, nil, err
 	}
-	profile, err := os.MkdirTemp("", "kvplot-chromium-*")
+	browserCtx, stop, err := Launch(ctx, browser)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(profile)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("font-render-hinting", "none"),
-		// Pages are offline; nothing may load from the network.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		return nil, nil, fmt.Errorf("starting %s: %w", browser, err)
-	}
+	defer stop()
 
 	files := Files{}
 	var all []PageImages
@@ -392,4 +367,46 @@ func indexPage(pages []PageImages, opt Options) ([]byte, error) {
 		Provenance   string
 	}{pages, n, opt.Width, opt.Scale, prov})
 	return b.Bytes(), err
+}
+
+// Launch starts headless Chromium for offline pages: a fresh profile, no
+// background networking, every host name unresolvable. stop closes the
+// browser and removes the profile.
+func Launch(ctx context.Context, browser string) (browserCtx context.Context, stop func(), err error) {
+	profile, err := os.MkdirTemp("", "kvplot-chromium-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("font-render-hinting", "none"),
+		// Pages are offline; nothing may load from the network.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+	)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	stop = func() {
+		cancelBrowser()
+		cancelAlloc()
+		os.RemoveAll(profile)
+	}
+	if err := chromedp.Do(browserCtx); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("starting %s: %w", browser, err)
+	}
+	return browserCtx, stop, nil
 }
