@@ -10,19 +10,9 @@ import (
 // calcEngineJSON runs calc with args and returns its engine object.
 func calcEngineJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	out, errs, code := runKVPlot(append([]string{"calc", "--specs", "../../specs/seed", "--json"}, args...)...)
-	if code != 0 {
-		t.Fatalf("kvplot calc %v: exit %d: %s", args, code, errs)
-	}
-	var doc map[string]any
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	e, ok := doc["engine"].(map[string]any)
+	e, ok := calcJSONIn(t, "../../specs/seed", args...)["engine"].(map[string]any)
 	if !ok {
-		t.Fatalf("no engine object in\n%s", out)
+		t.Fatalf("kvplot calc %v: no engine object", args)
 	}
 	return e
 }

@@ -14,7 +14,14 @@ import (
 // calcJSON runs calc --json on the default specs and decodes the object.
 func calcJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	out, errs, code := runKVPlot(append([]string{"calc", "--specs", "../../specs", "--json"}, args...)...)
+	return calcJSONIn(t, "../../specs", args...)
+}
+
+// calcJSONIn runs calc --json on the spec directory specs and decodes the
+// object, failing the test on a non-zero exit or output that is not JSON.
+func calcJSONIn(t *testing.T, specs string, args ...string) map[string]any {
+	t.Helper()
+	out, errs, code := runKVPlot(append([]string{"calc", "--specs", specs, "--json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("kvplot calc %v: exit %d: %s", args, code, errs)
 	}
