@@ -33,7 +33,8 @@ func (b *builder) index() Page {
 		r.add(units.Group(s.params.Total), s.params.Total)
 		r.add(units.Group(s.params.Active), s.params.Active)
 		r.add(gibText(s.weight), s.weight)
-		r.add(s.sc.Weights.Default.Name, s.sc.Weights.Default.Name)
+		f := mainFormat(s.sc.Weights, s.params.ByClass)
+		r.add(f, f)
 		perTok := s.m.Arch.KVBytesPerToken(s.sc.KV)
 		r.add(units.Group(perTok), perTok)
 		for _, ctx := range ctxCols {

@@ -439,6 +439,25 @@ func (b *builder) closingSection() []Block {
 	return []Block{Text{Heading: "Assumptions", ID: "assumptions"}, b.assumptions(), Text{Heading: "Formulas", ID: "formulas"}, formulas}
 }
 
+// mainFormat is the format of the class holding the most parameters, marked
+// "(mixed)" when other classes with parameters are stored differently (norms
+// aside): a quantized checkpoint is not shown as its bf16 base.
+func mainFormat(w analysis.WeightScheme, counts analysis.ClassCounts) string {
+	largest := analysis.TensorClass(0)
+	for c, n := range counts {
+		if n > counts[largest] {
+			largest = analysis.TensorClass(c)
+		}
+	}
+	f := w.For(largest).Name
+	for c, n := range counts {
+		if n > 0 && analysis.TensorClass(c) != analysis.NormWeights && w.For(analysis.TensorClass(c)).Name != f {
+			return f + " (mixed)"
+		}
+	}
+	return f
+}
+
 func weightDesc(w analysis.WeightScheme) string {
 	s := w.Default.Name
 	var parts []string
